@@ -1,0 +1,187 @@
+"""The ``casegraph`` command: a thin layer over the Python API.
+
+Exit codes: 0 success; 1 validation violations; 2 usage or input error (unknown query or term, missing
+parameter, unreadable file, SPARQL syntax error); 3 store error; 4 unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from casegraph.errors import CasegraphError, ValidationFailed
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STORE_HELP = "Store folder (default: $CASEGRAPH_STORE or the user data directory)."
+
+
+def _handle_errors(func: F) -> F:
+    """Turn casegraph errors into a message on stderr and the documented exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationFailed as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(exc.exit_code)
+        except CasegraphError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # last resort: a message, not a traceback
+            click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("please report this with the command you ran", err=True)
+            sys.exit(4)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _store_option(func: F) -> F:
+    return click.option(
+        "--store", "store_path", type=click.Path(path_type=Path), envvar="CASEGRAPH_STORE", help=STORE_HELP
+    )(func)
+
+
+def _progress() -> Callable[[str], None]:
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    return lambda msg: console.print(f"[dim]· {msg}[/dim]")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="casegraph")
+def main() -> None:
+    """casegraph: a clinical knowledge graph of drug case reports.
+
+    Build the graph, run stored SPARQL queries, validate case files and explore drug-mechanism links.
+    Exit codes: 0 ok, 1 validation violations, 2 usage/input error, 3 store error, 4 internal error.
+    """
+
+
+@main.command()
+@_store_option
+@click.option("--quiet", "-q", is_flag=True, help="Do not report progress.")
+@_handle_errors
+def build(store_path: Path | None, quiet: bool) -> None:
+    """(Re)create the store from the ontology, reference data and cases; idempotent.
+
+    The cases are validated first; if any violates the shapes, nothing is written (exit 1).
+    """
+    from casegraph.store import build as do_build
+
+    summary = do_build(store_path, progress=None if quiet else _progress())
+    click.echo(f"store: {summary.path}")
+    click.echo(f"triples: {summary.triples:,}")
+    for graph, count in sorted(summary.graphs.items()):
+        click.echo(f"  {count:>7,}  {graph}")
+
+
+@main.command("queries")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_handle_errors
+def queries_cmd(fmt: str) -> None:
+    """List the stored queries with their summary and parameters."""
+    import json
+
+    from casegraph.queries import list_queries
+
+    items = list_queries()
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"name": q.name, "summary": q.summary, "description": q.description, "tags": list(q.tags),
+             "parameters": [{"name": p.name, "type": p.type, "required": p.required, "default": p.default,
+                             "description": p.description} for p in q.parameters]}
+            for q in items], indent=2))
+        return
+    for q in items:
+        click.echo(f"{q.name}\n    {q.summary}")
+        for p in q.parameters:
+            req = "required" if p.required else "optional"
+            default = f", default {p.default}" if p.default else ""
+            doc = f": {p.description}" if p.description else ""
+            click.echo(f"    -p {p.name}=<{p.type}>  ({req}{default}){doc}")
+
+
+@main.command()
+@click.argument("name")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A query parameter (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True, help="Output format: a table for people, SPARQL JSON/CSV/TSV results for tools.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@_store_option
+@_handle_errors
+def query(name: str, params: tuple[str, ...], fmt: str, output: Path | None, store_path: Path | None) -> None:
+    """Run a stored query NAME (see 'casegraph queries') or a SPARQL file FILE.rq."""
+    from casegraph.errors import UsageError
+    from casegraph.formats import render
+    from casegraph.queries import find_query, run_query
+    from casegraph.store import open_store
+
+    values: dict[str, str] = {}
+    for item in params:
+        if "=" not in item:
+            raise UsageError(f"parameter {item!r} must be NAME=VALUE")
+        key, value = item.split("=", 1)
+        values[key.strip()] = value.strip()
+    stored = find_query(name)
+    with open_store(store_path, progress=_progress()) as store:
+        result = run_query(store, stored, values)
+    text = render(result, fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True,
+              help="Report format: text for curators, JSON or a SHACL sh:ValidationReport in Turtle for tools.")
+@click.option("--input-format", help="Syntax of the files when the extension does not tell (turtle, ntriples, rdfxml, jsonld).")
+@_handle_errors
+def validate(files: tuple[Path, ...], fmt: str, input_format: str | None) -> None:
+    """Validate case FILES against the shapes. Exit 0 all conform, 1 violations, 2 unreadable input."""
+    from casegraph.validate import validate_files
+
+    report = validate_files(list(files), fmt=input_format)
+    if fmt == "json":
+        click.echo(report.to_json())
+    elif fmt == "turtle":
+        click.echo(report.to_turtle())
+    else:
+        click.echo(report.to_text())
+    sys.exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.argument("term")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_store_option
+@_handle_errors
+def explore(term: str, fmt: str, store_path: Path | None) -> None:
+    """Show the neighbourhood of a drug, target, mechanism or disease.
+
+    TERM is a label, synonym, CURIE or IRI: dupilumab, Dupixent, CD20, DrugBank:DB12159, MONDO:0016367.
+    """
+    from casegraph.explore import explore as do_explore
+    from casegraph.store import open_store
+
+    with open_store(store_path, progress=_progress()) as store:
+        hood = do_explore(store, term)
+    click.echo(hood.to_json() if fmt == "json" else hood.to_text())
+
+
+if __name__ == "__main__":
+    main()

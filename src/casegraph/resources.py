@@ -1,0 +1,51 @@
+"""Where the ontology, reference data, cases and stored queries live.
+
+A wheel ships them inside the package (``casegraph/_resources``); a source checkout or editable install
+reads them from the repository root, so that editing ``data/`` is seen without reinstalling.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@cache
+def resource_root() -> Path:
+    """The folder that holds ``ontology/``, ``data/`` and ``queries/``."""
+    bundled = _PACKAGE_DIR / "_resources"
+    if (bundled / "ontology").is_dir():
+        return bundled
+    checkout = _PACKAGE_DIR.parent.parent
+    if (checkout / "ontology").is_dir():
+        return checkout
+    raise FileNotFoundError(
+        f"casegraph resources not found in {bundled} or {checkout}; reinstall the package"
+    )
+
+
+def ontology_file() -> Path:
+    return resource_root() / "ontology" / "casegraph.ttl"
+
+
+def shapes_file() -> Path:
+    return resource_root() / "ontology" / "shapes.ttl"
+
+
+def reference_files() -> list[Path]:
+    return sorted((resource_root() / "data" / "reference").glob("*.ttl"))
+
+
+def case_files() -> list[Path]:
+    return sorted((resource_root() / "data" / "cases").glob("*.ttl"))
+
+
+def queries_dir() -> Path:
+    return resource_root() / "queries"
+
+
+def internal_query(name: str) -> str:
+    """Text of a query the package itself runs (``src/casegraph/sparql/NAME``)."""
+    return (_PACKAGE_DIR / "sparql" / name).read_text(encoding="utf-8")

@@ -1,0 +1,288 @@
+"""The embedded store: pyoxigraph on disk, with one named graph per source.
+
+Layout (see :mod:`casegraph.namespaces`): the ontology, the reference vocabulary, one graph per case file,
+a graph of derived triples and a meta graph holding the fingerprint of the inputs it was built from.
+A build writes a complete new store beside the old one and swaps it in, so a failed or killed build never
+leaves a half-written store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from platformdirs import user_data_path
+
+from casegraph import resources
+from casegraph.errors import StoreError
+from casegraph.namespaces import (
+    CASES_GRAPH_PREFIX,
+    CG,
+    DERIVED_GRAPH,
+    META_GRAPH,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    REFERENCE_GRAPH,
+)
+from casegraph.rdfio import parse_file
+
+Progress = Callable[[str], None]
+
+_FINGERPRINT = ox.NamedNode(CG + "buildFingerprint")
+_STORE_NODE = ox.NamedNode(META_GRAPH)
+
+
+def substitute(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """Replace ``?name``/``$name`` by the N-Triples form of its term (outside ``#`` comments)."""
+    if not bindings:
+        return sparql
+    pattern = re.compile(r"[?$](" + "|".join(re.escape(k) for k in bindings) + r")(?![A-Za-z0-9_])")
+    out = []
+    for line in sparql.splitlines(keepends=True):
+        code, hash_, comment = line.partition("#") if line.lstrip().startswith("#") else (line, "", "")
+        out.append(pattern.sub(lambda m: str(bindings[m.group(1)]), code) + hash_ + comment)
+    return "".join(out)
+
+
+def default_store_path() -> Path:
+    """``$CASEGRAPH_STORE`` if set, else ``<user data dir>/casegraph/store``."""
+    env = os.environ.get("CASEGRAPH_STORE")
+    if env:
+        return Path(env).expanduser()
+    return user_data_path("casegraph", appauthor=False) / "store"
+
+
+def input_files() -> list[Path]:
+    """Every file a build reads, in load order."""
+    return [
+        resources.ontology_file(),
+        resources.shapes_file(),
+        *resources.reference_files(),
+        *resources.case_files(),
+        *rule_files(),
+    ]
+
+
+def rule_files() -> list[Path]:
+    return sorted((Path(__file__).parent / "rules").glob("*.ru"))
+
+
+def fingerprint(files: list[Path] | None = None) -> str:
+    """SHA-256 over the names and bytes of the build inputs: equal inputs, equal store."""
+    digest = hashlib.sha256()
+    root = resources.resource_root()
+    for path in files if files is not None else input_files():
+        name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def case_graph_iri(path: Path) -> str:
+    return CASES_GRAPH_PREFIX + path.stem
+
+
+@dataclass
+class BuildSummary:
+    """What a build did."""
+
+    path: Path | None
+    fingerprint: str
+    triples: int
+    graphs: dict[str, int] = field(default_factory=dict)
+    rebuilt: bool = True
+
+
+class Store:
+    """A casegraph store; ``path=None`` keeps it in memory (tests, one-off scripts)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        try:
+            self._store = ox.Store(str(path)) if path is not None else ox.Store()
+        except OSError as exc:
+            raise StoreError(f"cannot open store at {path}: {exc}") from None
+
+    # -- reading ---------------------------------------------------------------------------------
+    def query(
+        self,
+        sparql: str,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+    ) -> Any:
+        """Run a SPARQL query over the union of all graphs (raises ``SyntaxError`` on bad SPARQL).
+
+        ``substitutions`` bind variables to terms the way grlc does: each ``?name`` is replaced by the
+        term's SPARQL syntax (escaped by pyoxigraph), so parameters work inside aggregates and subqueries.
+        """
+        return self._store.query(
+            substitute(sparql, substitutions or {}), prefixes=PREFIXES, use_default_graph_as_union=True
+        )
+
+    def select(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
+        """Rows of a SELECT as dicts of pyoxigraph terms (unbound variables absent)."""
+        solutions = self.query(sparql, bindings)
+        names = [v.value for v in solutions.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+
+    def graphs(self) -> dict[str, int]:
+        """Named graphs and their triple counts."""
+        counts: dict[str, int] = {}
+        for graph in self._store.named_graphs():
+            if isinstance(graph, ox.NamedNode):
+                counts[graph.value] = sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+        return counts
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def fingerprint(self) -> str | None:
+        for quad in self._store.quads_for_pattern(_STORE_NODE, _FINGERPRINT, None, ox.NamedNode(META_GRAPH)):
+            return str(quad.object.value)
+        return None
+
+    def is_built(self) -> bool:
+        return self.fingerprint() is not None
+
+    def triples(self, graph: str | None = None) -> Iterator[ox.Triple]:
+        g = ox.NamedNode(graph) if graph else None
+        for q in self._store.quads_for_pattern(None, None, None, g):
+            yield ox.Triple(q.subject, q.predicate, q.object)
+
+    def close(self) -> None:
+        """Flush and release the store (pyoxigraph releases its lock when the object is dropped)."""
+        with suppress(OSError):
+            self._store.flush()
+        del self._store
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing (used by build) -----------------------------------------------------------------
+    def _load_graph(self, graph: str, triples: list[ox.Triple]) -> None:
+        g = ox.NamedNode(graph)
+        self._store.extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+
+    def _update(self, sparql: str) -> None:
+        self._store.update(sparql)
+
+
+def build(
+    path: Path | None = None,
+    *,
+    progress: Progress | None = None,
+    validate: bool = True,
+    force: bool = True,
+) -> BuildSummary:
+    """(Re)create the store from ``ontology/`` and ``data/``; idempotent.
+
+    The cases are validated against the shapes first: a build with violations writes nothing and
+    raises :class:`~casegraph.errors.ValidationFailed`. With ``force=False`` an up-to-date store is
+    left as it is.
+    """
+    from casegraph.validate import validate_graphs  # late import: pyshacl is slow to import
+
+    say = progress or (lambda _msg: None)
+    target = path if path is not None else default_store_path()
+    files = input_files()
+    stamp = fingerprint(files)
+    if not force and target.exists():
+        with Store(target) as existing:
+            if existing.fingerprint() == stamp:
+                return BuildSummary(target, stamp, len(existing), existing.graphs(), rebuilt=False)
+
+    say("reading ontology and reference data")
+    ontology = parse_file(resources.ontology_file())
+    reference = [parse_file(p) for p in resources.reference_files()]
+    cases = []
+    for case_path in resources.case_files():
+        say(f"reading {case_path.name}")
+        cases.append(parse_file(case_path))
+    if validate:
+        say("validating cases against the shapes")
+        report = validate_graphs([c.path for c in cases])
+        report.raise_for_violations()
+
+    _check_replaceable(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.building-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        store = Store(staging)
+        say("loading graphs")
+        store._load_graph(ONTOLOGY_GRAPH, ontology.triples)
+        store._load_graph(REFERENCE_GRAPH, [t for doc in reference for t in doc.triples])
+        for doc in cases:
+            store._load_graph(case_graph_iri(doc.path), doc.triples)
+        say("deriving time offsets")
+        for rule in rule_files():
+            store._update(rule.read_text(encoding="utf-8"))
+        store._store.add(ox.Quad(_STORE_NODE, _FINGERPRINT, ox.Literal(stamp), ox.NamedNode(META_GRAPH)))
+        summary = BuildSummary(target, stamp, len(store), store.graphs())
+        store.close()
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    say(f"built {summary.triples:,} triples in {len(summary.graphs)} graphs at {target}")
+    return summary
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse to overwrite a folder that is not a casegraph store (a mistyped ``--store``)."""
+    if not target.exists():
+        return
+    if target.is_file():
+        raise StoreError(f"{target} is a file, not a store folder")
+    if not any(target.iterdir()):
+        return
+    if not (target / "CURRENT").exists():
+        raise StoreError(f"{target} is a non-empty folder that is not a casegraph store; refusing to replace it")
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Replace ``target`` by ``staging`` with two renames; a crash in between is repaired on open."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(target: Path) -> None:
+    old = target.with_name(f".{target.name}.old")
+    if not target.exists() and old.exists():
+        os.replace(old, target)
+
+
+def open_store(path: Path | None = None, *, build_if_missing: bool = True,
+               progress: Progress | None = None) -> Store:
+    """Open the store at ``path`` (default: :func:`default_store_path`), building it on first use."""
+    target = path if path is not None else default_store_path()
+    _recover(target)
+    if not target.exists():
+        if not build_if_missing:
+            raise StoreError(f"no store at {target}; run 'casegraph build' first")
+        build(target, progress=progress)
+    _check_replaceable(target)
+    store = Store(target)
+    if not store.is_built():
+        store.close()
+        if not build_if_missing:
+            raise StoreError(f"{target} is not a casegraph store; run 'casegraph build --store {target}'")
+        build(target, progress=progress)
+        store = Store(target)
+    return store

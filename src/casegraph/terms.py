@@ -1,0 +1,109 @@
+"""Looking up entities by label, synonym, CURIE or IRI, with nearest matches when nothing fits."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from casegraph import resources
+from casegraph.errors import UsageError
+from casegraph.namespaces import CG, CURIE_IRIS, PREFIXES
+from casegraph.store import Store
+
+_KIND_NAMES = {
+    "Drug": "drug", "MonoclonalAntibody": "drug", "SmallMoleculeDrug": "drug", "DrugClass": "drug class",
+    "Target": "target", "Pathway": "mechanism", "BiologicalProcess": "mechanism",
+    "DiseaseMechanism": "mechanism", "Disease": "disease", "Malignancy": "disease",
+    "InfectiousDisease": "disease", "Phenotype": "phenotype", "Scale": "scale", "CellType": "cell type",
+    "Case": "case", "CaseReport": "report", "InterventionType": "treatment",
+}
+
+
+@dataclass(frozen=True)
+class Entity:
+    iri: str
+    label: str
+    kind: str
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s\-_]+", " ", text.strip().lower())
+
+
+def _index(store: Store) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, Entity]]:
+    """Names -> entities (labels and notations first, then all names), and entity descriptions."""
+    cached = getattr(store, "_term_index", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    preferred: dict[str, set[str]] = {}
+    every: dict[str, set[str]] = {}
+    labels: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    for row in store.select(resources.internal_query("labels.rq")):
+        iri, name, how = row["entity"].value, row["name"].value, row["how"].value
+        kind = _KIND_NAMES.get(row["kind"].value.removeprefix(CG), "entity")
+        if kinds.get(iri, "entity") == "entity":
+            kinds[iri] = kind
+        every.setdefault(_norm(name), set()).add(iri)
+        if how != "synonym":
+            preferred.setdefault(_norm(name), set()).add(iri)
+        if how == "label":
+            labels.setdefault(iri, name)
+    entities = {
+        iri: Entity(iri, labels.get(iri, iri.rsplit("/", 1)[-1]), kind) for iri, kind in kinds.items()
+    }
+    result = (preferred, every, entities)
+    store._term_index = result  # type: ignore[attr-defined]
+    return result
+
+
+def describe(store: Store, iri: str) -> Entity:
+    _, _, entities = _index(store)
+    return entities.get(iri, Entity(iri, iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1], "entity"))
+
+
+def _expand_curie(text: str) -> str | None:
+    if ":" not in text or text.startswith(("http://", "https://", "urn:")):
+        return None
+    prefix, local = text.split(":", 1)
+    if prefix in PREFIXES:
+        return PREFIXES[prefix] + local
+    base = CURIE_IRIS.get(prefix.upper())
+    return base + local if base else None
+
+
+def resolve_term(store: Store, text: str) -> str:
+    """The IRI of the one entity ``text`` names; :class:`UsageError` lists candidates otherwise."""
+    text = text.strip()
+    if not text:
+        raise UsageError("empty term: give a label, synonym, CURIE or IRI")
+    preferred, every, entities = _index(store)
+    iri = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+    candidates: set[str] = set()
+    expanded = iri if iri.startswith(("http://", "https://")) else _expand_curie(iri)
+    if expanded:
+        for row in store.select(resources.internal_query("match-iri.rq"), iri=ox.NamedNode(expanded)):
+            candidates.add(row["entity"].value)
+    if not candidates:
+        key = _norm(text)
+        candidates = preferred.get(key) or every.get(key) or set()
+    if len(candidates) == 1:
+        return next(iter(candidates))
+    if len(candidates) > 1:
+        described = sorted(f"{describe(store, c).label} ({describe(store, c).kind}, {c})" for c in candidates)
+        raise UsageError(f"{text!r} is ambiguous; it names: " + "; ".join(described))
+    names = list(every)
+    close = difflib.get_close_matches(_norm(text), names, n=6, cutoff=0.5)
+    close += [n for n in names if _norm(text) in n and n not in close][: 6 - len(close)]
+    hint = ""
+    if close:
+        shown = []
+        for name in close:
+            for c in sorted(every[name]):
+                ent = describe(store, c)
+                shown.append(f"{name} ({ent.kind})")
+        hint = " Nearest matches: " + ", ".join(dict.fromkeys(shown)) + "."
+    raise UsageError(f"no entity named {text!r}.{hint}")
