@@ -26,7 +26,6 @@ from casegraph.errors import StoreError
 from casegraph.namespaces import (
     CASES_GRAPH_PREFIX,
     CG,
-    DERIVED_GRAPH,
     META_GRAPH,
     ONTOLOGY_GRAPH,
     PREFIXES,
@@ -147,7 +146,7 @@ class Store:
 
     def fingerprint(self) -> str | None:
         for quad in self._store.quads_for_pattern(_STORE_NODE, _FINGERPRINT, None, ox.NamedNode(META_GRAPH)):
-            return str(quad.object.value)
+            return str(quad.object.value) if isinstance(quad.object, ox.Literal) else None
         return None
 
     def is_built(self) -> bool:

@@ -80,7 +80,7 @@ def resolve_term(store: Store, text: str) -> str:
     text = text.strip()
     if not text:
         raise UsageError("empty term: give a label, synonym, CURIE or IRI")
-    preferred, every, entities = _index(store)
+    preferred, every, _entities = _index(store)
     iri = text[1:-1] if text.startswith("<") and text.endswith(">") else text
     candidates: set[str] = set()
     expanded = iri if iri.startswith(("http://", "https://")) else _expand_curie(iri)

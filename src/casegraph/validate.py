@@ -82,7 +82,7 @@ class ValidationReport:
                     fld = f" field '{i.field_label or _short(i.field)}'" if i.field else ""
                     val = f" value {i.value!r}" if i.value is not None else ""
                     lines.append(f"    {i.severity.upper()}: {what}{fld}{val}: {i.message}")
-        counts = defaultdict(int)
+        counts: dict[str, int] = defaultdict(int)
         for i in self.issues:
             counts[i.severity] += 1
         lines.append(", ".join(f"{n} {k}(s)" for k, n in sorted(counts.items())))
@@ -139,7 +139,7 @@ def validate_graphs(paths: Iterable[Path], fmt: str | None = None) -> Validation
         for s in part.subjects():
             owner.setdefault(s, str(doc.path))
         data += part
-    conforms, results_graph, _text = pyshacl.validate(
+    _conforms, results_graph, _text = pyshacl.validate(
         data, shacl_graph=_shapes(), inference="none", advanced=True, allow_warnings=True
     )
     issues = [_issue(results_graph, r, data, owner) for r in results_graph.subjects(SH.resultSeverity, None)]

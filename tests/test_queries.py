@@ -1,0 +1,200 @@
+"""Every stored query, run on the seed graph, against rows written by hand from the three seed reports.
+
+Each expectation cites what the report says; none was copied from the code's output.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from casegraph import Store, list_queries, run_query
+from casegraph.queries import QueryResult
+
+R000 = "https://w3id.org/casegraph/case/dupilumab-advanced-cancer/"
+R002 = "https://w3id.org/casegraph/case/omalizumab-triggered-ad/"
+R004 = "https://w3id.org/casegraph/case/dupilumab-dermatomyositis/"
+
+
+def rows(store: Store, name: str, **params: str) -> list[dict[str, object]]:
+    result: QueryResult = run_query(store, name, params)
+    return result.rows
+
+
+def test_all_twelve_queries_exist_with_headers() -> None:
+    names = {q.name for q in list_queries()}
+    assert {
+        "drug-targets-mechanisms", "cases-by-drug", "mechanism-to-outcomes", "paradoxical-reactions",
+        "malignancy-immunomodulation", "prior-treatments", "score-change", "time-to-improvement",
+        "mechanistic-claims", "off-label-uses", "shared-mechanism-diseases", "concomitant-medications",
+    } <= names
+    for q in list_queries():
+        assert q.summary, f"{q.name} has no '#+ summary:'"
+        assert q.description, f"{q.name} has no '#+ description:'"
+        assert q.tags, f"{q.name} has no '#+ tags:'"
+
+
+def test_drug_targets_mechanisms(store: Store) -> None:
+    found = {(r["drugLabel"], r["targetLabel"], r["action"], r.get("mechanismLabel")) for r in rows(
+        store, "drug-targets-mechanisms")}
+    # Report 000: dupilumab targets the alpha subunit of the IL-4 receptor, interfering with IL-4/IL-13 signalling.
+    assert ("dupilumab", "interleukin-4 receptor subunit alpha", "antagonist", "IL-4/IL-13 signalling") in found
+    # Report 002: omalizumab binds circulating and membrane-bound IgE.
+    assert any(d == "omalizumab" and t == "immunoglobulin E" for d, t, _a, _m in found)
+    # Rituximab's target is CD20, a depleting antibody.
+    assert ("rituximab", "B-lymphocyte antigen CD20", "depleting (cytolytic) antibody", "B-cell depletion") in found
+    only = rows(store, "drug-targets-mechanisms", drug="Dupixent")
+    assert {r["drugLabel"] for r in only} == {"dupilumab"}
+
+
+def test_cases_treated_with_dupilumab(store: Store) -> None:
+    result = rows(store, "cases-by-drug", drug="dupilumab")
+    cases = {r["case"] for r in result}
+    # Four patients in three reports all received dupilumab.
+    assert cases == {R000 + "case1", R000 + "case2", R002 + "case1", R004 + "case1"}
+    indications = {r["case"]: r["indication"] for r in result}
+    assert indications[R004 + "case1"] == "dermatomyositis"
+    assert {indications[R000 + "case1"], indications[R000 + "case2"], indications[R002 + "case1"]} == {
+        "atopic dermatitis"}
+    scores = {(r["case"], r["scale"], r["value"], r["phase"]) for r in result if "scale" in r}
+    # Case 1: EASI 62 and NRS 10/10 at presentation; EASI 1.8 and NRS 3/10 after one month of dupilumab.
+    assert (R000 + "case1", "Eczema Area and Severity Index", Decimal(62), "before") in scores
+    assert (R000 + "case1", "Eczema Area and Severity Index", Decimal("1.8"), "after") in scores
+    assert (R000 + "case1", "pruritus numerical rating scale", Decimal(10), "before") in scores
+    assert (R000 + "case1", "pruritus numerical rating scale", Decimal(3), "after") in scores
+    # Case 2: NRS 10/10 at presentation, 4/10 two weeks after the first injection.
+    assert (R000 + "case2", "pruritus numerical rating scale", Decimal(4), "after") in scores
+    bsa = [r for r in result if r.get("scale") == "body surface area involved"]
+    assert [(r["value"], r["comparator"]) for r in bsa] == [(Decimal(40), ">")]  # "over 40%"
+    nrs_2w = [r for r in result if r["case"] == R000 + "case2" and r.get("value") == Decimal(4)]
+    assert nrs_2w[0]["offsetDays"] == Decimal(14)
+
+
+def test_mechanism_to_drugs_cases_outcomes(store: Store) -> None:
+    result = rows(store, "mechanism-to-outcomes", mechanism="IL-4/IL-13 signalling")
+    assert {r["drugLabel"] for r in result} == {"dupilumab"}
+    assert len({r["caseLabel"] for r in result}) == 4
+    outcomes = {(r["outcomeType"], r.get("about")) for r in result if "outcomeType" in r}
+    assert ("total clearance", "atopic dermatitis") in outcomes  # report 000, Fig. 3, case 2 at 9 months
+    assert ("complete resolution", "pruritus") in outcomes  # report 004: complete resolution at 2 weeks
+    assert ("well controlled", "asthma") in outcomes  # report 002: asthma remained well controlled
+    by_target = rows(store, "mechanism-to-outcomes", mechanism="IgE/FcεRI signalling")
+    assert {r["drugLabel"] for r in by_target} == {"omalizumab"}
+
+
+def test_paradoxical_reactions(store: Store) -> None:
+    result = rows(store, "paradoxical-reactions")
+    assert {r["drugLabel"] for r in result} == {"omalizumab"}
+    assert {r["conditionLabel"] for r in result} == {"atopic dermatitis"}
+    mechanisms = " ".join(str(r.get("mechanism", "")) for r in result).lower()
+    assert "il-33" in mechanisms and "basophil" in mechanisms
+    assert "hypothesis" in {r.get("evidence") for r in result}
+    assert all("Omalizumab" in str(r["source"]) for r in result)
+
+
+def test_malignancy_patients_on_immunomodulators(store: Store) -> None:
+    result = rows(store, "malignancy-immunomodulation")
+    got = {(r["malignancy"], r["drugLabel"], r.get("recurrence")) for r in result}
+    # Case 1: melanoma, surveillance negative to date; case 2: stage IIIb anal SCC, remission documented.
+    assert ("cutaneous melanoma", "dupilumab", "no evidence of recurrence") in got
+    assert ("anal squamous cell carcinoma", "dupilumab", "remission documented") in got
+    assert {r.get("stage") for r in result if r["malignancy"] == "anal squamous cell carcinoma"} == {"IIIb"}
+    assert not any(r.get("recurrence") == "recurrence" for r in result)
+
+
+def test_prior_treatments_and_stop_reasons(store: Store) -> None:
+    result = rows(store, "prior-treatments", biologic="dupilumab")
+    by_case: dict[str, list[dict[str, object]]] = {}
+    for r in result:
+        by_case.setdefault(str(r["treatment"]).rsplit("/", 2)[-2], []).append(r)
+    labels_000 = " | ".join(str(r["treatmentLabel"]).lower() for r in by_case["dupilumab-advanced-cancer"])
+    for word in ("wet wraps", "mometasone", "crisaborole", "mirtazapine", "clobetasol", "triamcinolone",
+                 "pimecrolimus", "uvb"):
+        assert word in labels_000
+    # Report 002: omalizumab was stopped for the paradoxical flares and switched to dupilumab.
+    oma = [r for r in by_case["omalizumab-triggered-ad"] if "omalizumab" in str(r["treatmentLabel"])]
+    assert oma and {"adverse event", "switch to another treatment"} <= set(str(oma[0]["stopReasons"]).split("; "))
+    # Report 004: hydroxychloroquine discontinued for lack of efficacy; rituximab given before dupilumab.
+    dm = by_case["dupilumab-dermatomyositis"]
+    hcq = [r for r in dm if "hydroxychloroquine" in str(r["treatmentLabel"])]
+    assert hcq and hcq[0]["stopReasons"] == "lack of efficacy"
+    assert any("rituximab" in str(r["treatmentLabel"]) for r in dm)
+    # Chemoradiation treated the cancer, not the eczema: it is not a prior treatment of the biologic's condition.
+    assert "chemotherapy" not in labels_000
+
+
+def test_score_change(store: Store) -> None:
+    result = rows(store, "score-change")
+    got = {(r["caseLabel"].split(":")[0], r["scale"], r["baseline"], r["latest"], r["change"]) for r in result}
+    assert got == {
+        ("Case 1", "Eczema Area and Severity Index", Decimal(62), Decimal("1.8"), Decimal("-60.2")),
+        ("Case 1", "pruritus numerical rating scale", Decimal(10), Decimal(3), Decimal(-7)),
+        ("Case 2", "pruritus numerical rating scale", Decimal(10), Decimal(4), Decimal(-6)),
+    }
+
+
+def test_time_to_first_improvement(store: Store) -> None:
+    result = rows(store, "time-to-improvement", drug="dupilumab")
+    first = {r["caseLabel"]: (r["offsetValue"], r["offsetUnit"]) for r in result}
+    by_prefix = {k.split(" with ")[0].split(":")[0]: v for k, v in first.items()}
+    assert by_prefix["Case 1"] == (Decimal(1), "month")  # "After one month of treatment"
+    assert by_prefix["Case 2"] == (Decimal(2), "week")  # "Two weeks after his first injection"
+    assert by_prefix["16-year-old boy"] == (Decimal(1), "month")  # "1 month after initiation"
+    assert by_prefix["54-year-old woman"] == (Decimal(2), "week")  # "At two-week follow-up"
+
+
+def test_mechanistic_claims(store: Store) -> None:
+    result = rows(store, "mechanistic-claims")
+    text = {str(r["statement"]): r for r in result}
+    series = [r for s, r in text.items() if "174 patients" in s]
+    assert series and series[0]["evidence"] != "hypothesis"
+    adapt = [r for s, r in text.items() if "P=.01" in s]
+    assert adapt and adapt[0]["evidence"] == "clinical trial"
+    il4_muscle = [r for s, r in text.items() if "muscle" in s.lower() and "il-4" in s.lower()]
+    assert il4_muscle and il4_muscle[0]["condition"] == "dermatomyositis"
+    basophil = [r for s, r in text.items() if "basophil" in s.lower()]
+    assert basophil and {r["evidence"] for r in basophil} == {"hypothesis"}
+    # ranked: strongest evidence first
+    ranks = [r["evidence"] for r in result]
+    assert ranks.index("established") < ranks.index("hypothesis")
+    hyp = rows(store, "mechanistic-claims", evidence="hypothesis")
+    assert hyp and {r["evidence"] for r in hyp} == {"hypothesis"}
+    il31 = rows(store, "mechanistic-claims", entity="IL-31")
+    assert il31 and all("interleukin-31" in f"{r['subject']} {r['object']}" for r in il31)
+
+
+def test_off_label_uses(store: Store) -> None:
+    result = rows(store, "off-label-uses")
+    got = {(r["drugLabel"], r["usedFor"]) for r in result}
+    # Dupilumab, rituximab, mycophenolate and hydroxychloroquine are not approved for dermatomyositis.
+    assert {("dupilumab", "dermatomyositis"), ("rituximab", "dermatomyositis"),
+            ("hydroxychloroquine", "dermatomyositis"), ("mycophenolate mofetil", "dermatomyositis")} <= got
+    # Dupilumab for atopic dermatitis and omalizumab for asthma are approved uses; prednisone lists dermatomyositis.
+    assert ("dupilumab", "atopic dermatitis") not in got
+    assert ("omalizumab", "asthma") not in got
+    assert not any(d == "prednisone" for d, _ in got)
+
+
+def test_diseases_sharing_a_mechanism(store: Store) -> None:
+    result = rows(store, "shared-mechanism-diseases")
+    pairs = {(r["disease1"], r["disease2"], r["via"]) for r in result}
+    assert ("atopic dermatitis", "dermatomyositis", "interleukin-4") in pairs
+    assert ("atopic dermatitis", "dermatomyositis", "interleukin-31") in pairs
+
+
+def test_concomitant_medications(store: Store) -> None:
+    result = rows(store, "concomitant-medications", drug="dupilumab")
+    got = {(r["agentLabel"], str(r["relation"]).split(":")[0]) for r in result}
+    # Report 004: stable mycophenolate 1500 mg BID and prednisone 10 mg at dupilumab start; last rituximab
+    # infusion two months before the first dupilumab dose.
+    assert ("mycophenolate mofetil", "ongoing at start") in got
+    assert ("prednisone", "ongoing at start") in got
+    assert ("rituximab", "ended before start") in got
+    doses = {r["agentLabel"]: r.get("dose") for r in result}
+    assert "1500" in str(doses["mycophenolate mofetil"]) and "10 mg" in str(doses["prednisone"])
+
+
+@pytest.mark.parametrize("query", [q.name for q in list_queries()])
+def test_every_query_returns_rows(store: Store, query: str) -> None:
+    assert run_query(store, query).rows, f"{query} returned no rows on the seed graph"
