@@ -142,18 +142,18 @@ BREAKS: dict[str, Break] = {
     # --- CaseReportShape ---
     "report-doi-url": Break(
         OMA, put(O.report, CG.doi, Literal("https://doi.org/10.12788/cutis.0878")), O.report,
-        "The DOI must look like", O.case1, CG.doi, "https://doi.org/10.12788/cutis.0878"),
+        "The DOI must look like", NO_CASE, CG.doi, "https://doi.org/10.12788/cutis.0878"),
     "report-year-text": Break(
         DM, put(D.report, CG.publicationYear, Literal("May 2021")), D.report,
-        "publication year must be a whole number", D.case1, CG.publicationYear, "May 2021"),
+        "publication year must be a whole number", NO_CASE, CG.publicationYear, "May 2021"),
     "report-year-out-of-range": Break(
         DM, put(D.report, CG.publicationYear, Literal(21)), D.report,
-        "publication year must be a whole number", D.case1, CG.publicationYear, "21"),
+        "publication year must be a whole number", NO_CASE, CG.publicationYear, "21"),
     "report-month-13": Break(
         DM, put(D.report, CG.publicationMonth, Literal(13)), D.report,
-        "publication month must be a number from 1 to 12", D.case1, CG.publicationMonth, "13"),
+        "publication month must be a number from 1 to 12", NO_CASE, CG.publicationMonth, "13"),
     "report-hasCase-missing": Break(
-        OMA, drop(O.report, CG.hasCase), O.report, "A report must list the cases", O.case1, CG.hasCase),
+        OMA, drop(O.report, CG.hasCase), O.report, "A report must list the cases", NO_CASE, CG.hasCase),
     # --- CaseShape ---
     "case-reportedIn-missing": Break(
         OMA, drop(O.case1, CG.reportedIn), O.case1, "exactly one source report", O.case1, CG.reportedIn),
@@ -199,7 +199,9 @@ BREAKS: dict[str, Break] = {
     "fact-in-other-report": Break(
         CANCER,
         chain(add(OTHER_REPORT, RDF.type, CG.CaseReport), put(A["case1-easi-1m"], CG.statedIn, OTHER_REPORT)),
-        A["case1-easi-1m"], "cites a report", A.case1, None, str(OTHER_REPORT), CGS.FactInOwnReportShape),
+        # the query binds ?report, not ?value, so the report IRI is only in the message
+        A["case1-easi-1m"], f"This fact cites a report ({OTHER_REPORT}) other than the one its case",
+        A.case1, None, None, CGS.FactInOwnReportShape),
     # --- ConditionShape ---
     "condition-disease-missing": Break(
         CANCER, drop(A["case1-ad"], CG.disease), A["case1-ad"], "one disease the graph knows", A.case1,
@@ -337,7 +339,8 @@ BREAKS: dict[str, Break] = {
         "offset comparator is >, < or ~", O.case1, CG.offsetComparator, ">="),
     "time-offsetDays-written": Break(
         CANCER, add(A["t1-dupi-1m"], CG.offsetDays, Literal(30)), A["t1-dupi-1m"],
-        "cg:offsetDays is computed when the graph is built", A.case1, CG.offsetDays, "30"),
+        # sh:maxCount results carry no sh:value (SHACL spec)
+        "cg:offsetDays is computed when the graph is built", A.case1, CG.offsetDays),
     "time-offsetValue-without-unit": Break(
         CANCER, drop(A["t1-dupi-1m"], CG.offsetUnit), A["t1-dupi-1m"],
         "with an offset value needs its unit (cg:offsetUnit)", A.case1, None, None, CGS.TimePointShape),
@@ -496,7 +499,7 @@ def _assert_input_error(result: Result, *fragments: str) -> None:
     out = _err(result)
     assert result.exit_code == 2, out
     assert "Traceback" not in out
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), out
+    assert result.exception is None or isinstance(result.exception, SystemExit), out
     for fragment in fragments:
         assert fragment in out, f"{fragment!r} not in {out!r}"
 

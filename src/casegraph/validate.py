@@ -158,6 +158,8 @@ def _case_of(data: rdflib.Graph, node: rdflib.term.Node) -> rdflib.term.Node | N
     """The case a focus node belongs to: itself, cg:inCase, or through one link to a fact that has one."""
     if (node, RDF.type, _CG.Case) in data:
         return node
+    if (node, RDF.type, _CG.CaseReport) in data:
+        return None  # a report may hold several cases: its problems belong to none of them
     direct = data.value(node, _CG.inCase)
     if direct is not None:
         return direct
