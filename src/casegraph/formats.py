@@ -9,17 +9,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from casegraph.namespaces import PREFIXES
+from casegraph.namespaces import curie
 from casegraph.queries import QueryResult
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json")
 
 
 def shorten(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and prefix not in ("rdf", "xsd", "owl"):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+    return curie(iri, skip=("rdf", "xsd", "owl")) or iri
 
 
 def _json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, Any]:

@@ -42,3 +42,11 @@ CURIE_IRIS: dict[str, str] = {
     "REACTOME": "https://reactome.org/content/detail/",
     "RXNORM": "http://purl.bioontology.org/ontology/RXNORM/",
 }
+
+
+def curie(iri: str, skip: tuple[str, ...] = ()) -> str | None:
+    """``prefix:local`` for an IRI in one of :data:`PREFIXES` (except ``skip``), else ``None``."""
+    for prefix, ns in PREFIXES.items():
+        if prefix not in skip and iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return None

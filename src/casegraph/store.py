@@ -191,7 +191,7 @@ def build(
     raises :class:`~casegraph.errors.ValidationFailed`. With ``force=False`` an up-to-date store is
     left as it is.
     """
-    from casegraph.validate import validate_graphs  # late import: pyshacl is slow to import
+    from casegraph.validate import validate_documents  # late import: pyshacl is slow to import
 
     say = progress or (lambda _msg: None)
     target = path if path is not None else default_store_path()
@@ -211,7 +211,7 @@ def build(
         cases.append(parse_file(case_path))
     if validate:
         say("validating cases against the shapes")
-        report = validate_graphs([c.path for c in cases])
+        report = validate_documents(cases)
         report.raise_for_violations()
 
     _check_replaceable(target)

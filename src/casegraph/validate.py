@@ -18,8 +18,8 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from casegraph import resources
 from casegraph.errors import ValidationFailed
-from casegraph.namespaces import CG, PREFIXES
-from casegraph.rdfio import parse_file, to_ntriples
+from casegraph.namespaces import CG, curie
+from casegraph.rdfio import RdfDocument, parse_file, to_ntriples
 
 _CG = rdflib.Namespace(CG)
 SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
@@ -103,10 +103,7 @@ class ValidationReport:
 def _short(iri: str | None) -> str:
     if not iri:
         return ""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return f"<{iri}>"
+    return curie(iri) or f"<{iri}>"
 
 
 @cache
@@ -123,14 +120,14 @@ def _background_ntriples() -> bytes:
 
 def validate_files(paths: Sequence[Path], fmt: str | None = None) -> ValidationReport:
     """Validate case files against the shapes (raises :class:`InputError` for unreadable files)."""
-    return validate_graphs(paths, fmt=fmt)
+    return validate_documents([parse_file(p, fmt) for p in paths])
 
 
-def validate_graphs(paths: Iterable[Path], fmt: str | None = None) -> ValidationReport:
+def validate_documents(docs: Iterable[RdfDocument]) -> ValidationReport:
+    """Validate files already parsed (the build reuses the documents it loads)."""
     import pyshacl  # late import: it pulls in a lot
 
-    paths = list(paths)
-    docs = [parse_file(p, fmt) for p in paths]
+    docs = list(docs)
     data = rdflib.Graph()
     data.parse(data=_background_ntriples(), format="nt")
     owner: dict[rdflib.term.Node, str] = {}
@@ -144,7 +141,7 @@ def validate_graphs(paths: Iterable[Path], fmt: str | None = None) -> Validation
     )
     issues = [_issue(results_graph, r, data, owner) for r in results_graph.subjects(SH.resultSeverity, None)]
     issues.sort(key=lambda i: (i.file or "", i.case or "", i.focus, i.field or ""))
-    return ValidationReport(files=[str(p) for p in paths], issues=issues, report_graph=results_graph)
+    return ValidationReport(files=[str(d.path) for d in docs], issues=issues, report_graph=results_graph)
 
 
 def _label(graph: rdflib.Graph, node: rdflib.term.Node | None) -> str | None:
