@@ -204,11 +204,11 @@ BREAKS: dict[str, Break] = {
         A.case1, None, None, CGS.FactInOwnReportShape),
     # --- ConditionShape ---
     "condition-disease-missing": Break(
-        CANCER, drop(A["case1-ad"], CG.disease), A["case1-ad"], "one disease the graph knows", A.case1,
+        CANCER, drop(A["case1-ad"], CG.disease), A["case1-ad"], "one disease: one the graph knows", A.case1,
         CG.disease),
     "condition-disease-unknown": Break(
         CANCER, put(A["case1-ad"], CG.disease, CGR["atopic-dermatitiss"]), A["case1-ad"],
-        "one disease the graph knows", A.case1, CG.disease, str(CGR["atopic-dermatitiss"])),
+        "one disease: one the graph knows", A.case1, CG.disease, str(CGR["atopic-dermatitiss"])),
     # --- SeverityAssessmentShape ---
     "severity-assessedCondition-missing": Break(
         CANCER, drop(A["case1-ad-severity-presentation"], CG.assessedCondition),
@@ -220,7 +220,7 @@ BREAKS: dict[str, Break] = {
     # --- FindingShape / InvestigationShape ---
     "finding-phenotype-missing": Break(
         CANCER, drop(A["case1-pruritus-1m"], CG.phenotype), A["case1-pruritus-1m"],
-        "one phenotype the graph knows", A.case1, CG.phenotype),
+        "one phenotype: one the graph knows", A.case1, CG.phenotype),
     "finding-presence-text": Break(
         CANCER, put(A["case1-pruritus-1m"], CG.presence, Literal("yes")), A["case1-pruritus-1m"],
         "presence is cg:Present or cg:Absent", A.case1, CG.presence, "yes"),

@@ -145,17 +145,33 @@ def query(name: str, params: tuple[str, ...], fmt: str, output: Path | None, sto
         click.echo(text, nl=not text.endswith("\n"))
 
 
+INPUT_FORMAT_HELP = ("Format of the input when extension and content do not tell: turtle, ntriples, rdfxml, jsonld, "
+                     "case-json, case-yaml, phenopacket.")
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True,
               help="Report format: text for curators, JSON or a SHACL sh:ValidationReport in Turtle for tools.")
-@click.option("--input-format", help="Syntax of the files when the extension does not tell (turtle, ntriples, rdfxml, jsonld).")
+@click.option("--input-format", help=INPUT_FORMAT_HELP)
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+              help="Refuse files larger than this (default 50 MB).")
+@_store_option
 @_handle_errors
-def validate(files: tuple[Path, ...], fmt: str, input_format: str | None) -> None:
-    """Validate case FILES against the shapes. Exit 0 all conform, 1 violations, 2 unreadable input."""
-    from casegraph.validate import validate_files
+def validate(files: tuple[Path, ...], fmt: str, input_format: str | None, max_bytes: int | None,
+             store_path: Path | None) -> None:
+    """Validate case FILES (any accepted format) against the shapes and the graph, without storing them.
 
-    report = validate_files(list(files), fmt=input_format)
+    Exit 0 all conform (warnings allowed), 1 violations, 2 unreadable input.
+    """
+    from casegraph.rdfio import DEFAULT_MAX_BYTES
+    from casegraph.readers import read_submission
+    from casegraph.store import open_store
+    from casegraph.validate import validate_submissions
+
+    subs = [read_submission(p, input_format, max_bytes or DEFAULT_MAX_BYTES) for p in files]
+    with open_store(store_path, progress=_progress()) as store:
+        report = validate_submissions(subs, store)
     if fmt == "json":
         click.echo(report.to_json())
     elif fmt == "turtle":
@@ -163,6 +179,98 @@ def validate(files: tuple[Path, ...], fmt: str, input_format: str | None) -> Non
     else:
         click.echo(report.to_text())
     sys.exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--input-format", help=INPUT_FORMAT_HELP)
+@click.option("--rejects", type=click.Path(path_type=Path), help="Write the report of rejected files here.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Summary format.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@_store_option
+@_handle_errors
+def submit(paths: tuple[Path, ...], input_format: str | None, rejects: Path | None, fmt: str, quiet: bool,
+           store_path: Path | None) -> None:
+    """Validate and store case submissions: FILES and/or folders (searched recursively).
+
+    Each conforming file goes in whole, in a named graph of its own with its provenance; a file with
+    violations leaves the store untouched; the same content twice is stored once. Bad files never stop
+    the run. Exit 0 all accepted (or already present), 1 some rejected, 2 some unreadable.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from casegraph.errors import InputError
+    from casegraph.intake import Outcome, expand_paths
+    from casegraph.intake import submit as do_submit
+    from casegraph.store import open_store
+
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+    files = expand_paths(paths)
+    with open_store(store_path, progress=None if quiet else _progress()) as store, Progress(
+        TextColumn("submitting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        TextColumn("{task.fields[last]}"), disable=quiet or len(files) < 2, transient=True,
+    ) as bar:
+        task = bar.add_task("submit", total=len(files), last="")
+
+        def done(o: Outcome) -> None:
+            bar.update(task, advance=1, last=f"{o.status}: {Path(o.file).name}")
+            if fmt == "text":  # as it happens, so that an interrupted run still says what landed
+                line = f"{o.status:>10}  {o.id or '-':<16}  {o.file}  ({o.message.splitlines()[0] if o.message else ''})"
+                bar.console.print(line, markup=False, highlight=False) if bar.live.is_started else click.echo(line)
+
+        summary = do_submit(store, files, fmt=input_format, progress=done)
+    if fmt == "json":
+        click.echo(summary.to_json())
+    else:
+        report = summary.rejects_report()
+        if report:
+            click.echo(report, err=True)
+        click.echo(summary.to_text())
+    if rejects is not None:
+        rejects.write_text(summary.rejects_report() + "\n", encoding="utf-8")
+    sys.exit(summary.exit_code)
+
+
+@main.command("submissions")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_store_option
+@_handle_errors
+def submissions_cmd(fmt: str, store_path: Path | None) -> None:
+    """List the submissions in the store: id, file, format, time, counts."""
+    import json
+    from dataclasses import asdict
+
+    from casegraph.intake import list_submissions
+    from casegraph.store import open_store
+
+    with open_store(store_path, progress=_progress()) as store:
+        records = list_submissions(store)
+    if fmt == "json":
+        click.echo(json.dumps([asdict(r) for r in records], indent=2))
+        return
+    if not records:
+        click.echo("no submissions")
+        return
+    click.echo(f"{'id':<16}  {'submitted':<25}  {'format':<11}  {'cases':>5}  {'triples':>7}  {'warn':>4}  file")
+    for r in records:
+        click.echo(f"{r.id:<16}  {r.submitted:<25}  {r.format:<11}  {r.cases:>5}  {r.triples:>7}  {r.warnings:>4}  {r.file}")
+
+
+@main.command()
+@click.argument("submission_id")
+@_store_option
+@_handle_errors
+def withdraw(submission_id: str, store_path: Path | None) -> None:
+    """Remove submission SUBMISSION_ID (or a unique prefix of it) whole from the store."""
+    from casegraph.intake import withdraw as do_withdraw
+    from casegraph.store import open_store
+
+    with open_store(store_path, progress=_progress()) as store:
+        record = do_withdraw(store, submission_id)
+    click.echo(f"withdrawn {record.id} ({record.file}, {record.triples} triples)")
 
 
 @main.command()

@@ -34,6 +34,21 @@ def shapes_file() -> Path:
     return resource_root() / "ontology" / "shapes.ttl"
 
 
+def intake_shapes_file() -> Path:
+    """Shapes that apply to submissions only (source identifiers, de-identification, new drugs)."""
+    return resource_root() / "ontology" / "intake-shapes.ttl"
+
+
+def case_context_file() -> Path:
+    """The JSON-LD context that makes a plain JSON/YAML case document RDF."""
+    return resource_root() / "ontology" / "case-document.context.jsonld"
+
+
+def case_schema_file() -> Path:
+    """The JSON Schema of a case document."""
+    return resource_root() / "ontology" / "case-document.schema.json"
+
+
 def reference_files() -> list[Path]:
     return sorted((resource_root() / "data" / "reference").glob("*.ttl"))
 

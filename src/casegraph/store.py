@@ -225,6 +225,10 @@ def build(
         store._load_graph(REFERENCE_GRAPH, [t for doc in reference for t in doc.triples])
         for doc in cases:
             store._load_graph(case_graph_iri(doc.path), doc.triples)
+        kept = _kept_submissions(target)
+        if kept:
+            say(f"keeping {len(kept):,} quads of accepted submissions")
+            store._store.extend(kept)
         say("deriving time offsets")
         for rule in rule_files():
             store._update(rule.read_text(encoding="utf-8"))
@@ -237,6 +241,16 @@ def build(
         raise
     say(f"built {summary.triples:,} triples in {len(summary.graphs)} graphs at {target}")
     return summary
+
+
+def _kept_submissions(target: Path) -> list[ox.Quad]:
+    """Submissions in the store being rebuilt: a rebuild replaces the seed data, never the curators' work."""
+    if not (target / "CURRENT").exists():
+        return []
+    from casegraph.intake import submission_quads
+
+    with Store(target) as old:
+        return list(submission_quads(old))
 
 
 def _check_replaceable(target: Path) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
@@ -20,6 +21,10 @@ from casegraph import resources
 from casegraph.errors import ValidationFailed
 from casegraph.namespaces import CG, curie
 from casegraph.rdfio import RdfDocument, parse_file, to_ntriples
+
+if TYPE_CHECKING:
+    from casegraph.readers import Submission
+    from casegraph.store import Store
 
 _CG = rdflib.Namespace(CG)
 SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
@@ -40,6 +45,8 @@ class ValidationIssue:
     case_label: str | None
     file: str | None
     shape: str | None
+    #: Where the problem is in the submitter's own format (a JSON key path such as ``treatments[0].drug``).
+    location: str | None = None
 
 
 @dataclass
@@ -77,10 +84,13 @@ class ValidationReport:
             for case, issues in cases.items():
                 head = issues[0].case_label or _short(case) if case else "(not attached to a case)"
                 lines.append(f"  case: {head}")
-                for i in sorted(issues, key=lambda x: (x.severity != "violation", x.focus, x.field or "")):
+                for i in sorted(issues, key=lambda x: (x.severity != "violation", x.location or x.focus, x.field or "")):
+                    val = f" value {i.value!r}" if i.value is not None else ""
+                    if i.location:
+                        lines.append(f"    {i.severity.upper()}: {i.location}{val}: {i.message}")
+                        continue
                     what = i.focus_label or _short(i.focus)
                     fld = f" field '{i.field_label or _short(i.field)}'" if i.field else ""
-                    val = f" value {i.value!r}" if i.value is not None else ""
                     lines.append(f"    {i.severity.upper()}: {what}{fld}{val}: {i.message}")
         counts: dict[str, int] = defaultdict(int)
         for i in self.issues:
@@ -107,8 +117,12 @@ def _short(iri: str | None) -> str:
 
 
 @cache
-def _shapes() -> rdflib.Graph:
-    return rdflib.Graph().parse(resources.shapes_file(), format="turtle")
+def _shapes(intake: bool = False) -> rdflib.Graph:
+    """The case shapes; with ``intake`` also the shapes for submissions (source, de-identification, new drugs)."""
+    graph = rdflib.Graph().parse(resources.shapes_file(), format="turtle")
+    if intake:
+        graph.parse(resources.intake_shapes_file(), format="turtle")
+    return graph
 
 
 @cache
@@ -118,15 +132,24 @@ def _background_ntriples() -> bytes:
     return b"".join(to_ntriples(d.triples) for d in docs)
 
 
-def validate_files(paths: Sequence[Path], fmt: str | None = None) -> ValidationReport:
-    """Validate case files against the shapes (raises :class:`InputError` for unreadable files)."""
-    return validate_documents([parse_file(p, fmt) for p in paths])
+def validate_files(paths: Sequence[Path], fmt: str | None = None, store: Store | None = None) -> ValidationReport:
+    """Validate submission files in any accepted format (raises :class:`InputError` for unreadable files).
+
+    With a ``store``, references resolve against the graph too and a node the graph already holds may not
+    be redefined.
+    """
+    from casegraph.readers import read_submission
+
+    return validate_submissions([read_submission(p, fmt) for p in paths], store)
 
 
 def validate_documents(docs: Iterable[RdfDocument]) -> ValidationReport:
     """Validate files already parsed (the build reuses the documents it loads)."""
     import pyshacl  # late import: it pulls in a lot
 
+    from casegraph import sparqlcache
+
+    sparqlcache.install()
     docs = list(docs)
     data = rdflib.Graph()
     data.parse(data=_background_ntriples(), format="nt")
@@ -137,7 +160,7 @@ def validate_documents(docs: Iterable[RdfDocument]) -> ValidationReport:
             owner.setdefault(s, str(doc.path))
         data += part
     _conforms, results_graph, _text = pyshacl.validate(
-        data, shacl_graph=_shapes(), inference="none", advanced=True, allow_warnings=True
+        data, shacl_graph=_shapes(False), inference="none", advanced=True, allow_warnings=True
     )
     issues = [_issue(results_graph, r, data, owner) for r in results_graph.subjects(SH.resultSeverity, None)]
     issues.sort(key=lambda i: (i.file or "", i.case or "", i.focus, i.field or ""))
@@ -196,3 +219,154 @@ def _issue(results: rdflib.Graph, result: rdflib.term.Node, data: rdflib.Graph,
         file=owner.get(focus) if focus is not None else None,
         shape=str(shape) if isinstance(shape, rdflib.URIRef) else None,
     )
+
+
+# --- submissions ---------------------------------------------------------------------------------------
+@cache
+def _background_graph() -> rdflib.Graph:
+    graph = rdflib.Graph()
+    graph.parse(data=_background_ntriples(), format="nt")
+    return graph
+
+
+@cache
+def _background_index() -> tuple[dict[rdflib.term.Node, tuple[tuple[Any, Any, Any], ...]], tuple[tuple[Any, Any, Any], ...]]:
+    """(subject -> its triples, the class and property axioms) of the ontology and reference data."""
+    by_subject: dict[rdflib.term.Node, list[tuple[Any, Any, Any]]] = defaultdict(list)
+    axioms: list[tuple[Any, Any, Any]] = []
+    for t in _background_graph():
+        by_subject[t[0]].append(t)
+        if t[1] in (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.label) and isinstance(t[0], rdflib.URIRef):
+            axioms.append(t)
+    return {k: tuple(v) for k, v in by_subject.items()}, tuple(axioms)
+
+
+def _background_subjects() -> frozenset[str]:
+    return _background_subject_set()
+
+
+@cache
+def _background_subject_set() -> frozenset[str]:
+    return frozenset(str(s) for s in _background_index()[0] if isinstance(s, rdflib.URIRef))
+
+
+def _slim_background(own: rdflib.Graph) -> rdflib.Graph:
+    """The part of the ontology and reference data a submission's shapes can see.
+
+    Class and property axioms, and the description of every term the submission names (its types, labels,
+    a scale's range, a target's mechanisms). Validating against this instead of all the reference data
+    keeps one submission's validation time independent of how much the graph holds.
+    """
+    by_subject, axioms = _background_index()
+    graph = rdflib.Graph()
+    graph.addN((s, p, o, graph) for s, p, o in axioms)
+    seen: set[rdflib.term.Node] = set()
+    frontier = {o for o in own.objects() if isinstance(o, rdflib.URIRef)} | {
+        s for s in own.subjects() if isinstance(s, rdflib.URIRef)}
+    for node in frontier:
+        if node in seen:
+            continue
+        seen.add(node)
+        graph.addN((s, p, o, graph) for s, p, o in by_subject.get(node, ()))
+    return graph
+
+
+def _from_graph(store: Store, iris: set[str]) -> bytes:
+    """N-Triples of what the store holds about ``iris`` (nodes a submission refers to but does not define)."""
+    import pyoxigraph as ox
+
+    if not iris:
+        return b""
+    triples: list[ox.Triple] = []
+    for iri in sorted(iris):
+        for quad in store._store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+            triples.append(ox.Triple(quad.subject, quad.predicate, quad.object))
+    return to_ntriples(triples)
+
+
+def _defined_elsewhere(store: Store, sub: Submission) -> dict[str, str]:
+    """Subjects of ``sub`` that the graph already defines, with the graph that holds them."""
+    import pyoxigraph as ox
+
+    found: dict[str, str] = {}
+    for iri in sub.subjects():
+        for quad in store._store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+            graph = quad.graph_name
+            if isinstance(graph, ox.NamedNode) and graph.value != sub.graph:
+                found[iri] = graph.value
+                break
+    return found
+
+
+def validate_submissions(subs: Sequence[Submission], store: Store | None = None) -> ValidationReport:
+    """Validate submissions one by one against the shapes, the intake shapes and (with a store) the graph.
+
+    Only the submission's own nodes are focus nodes: the reference data and the graph are there for
+    references to resolve, not to be validated again.
+    """
+    report = ValidationReport(files=[str(s.path) for s in subs])
+    graphs = rdflib.Graph()
+    for sub in subs:
+        one = validate_submission(sub, store)
+        report.issues.extend(one.issues)
+        if one.report_graph is not None:
+            graphs += one.report_graph
+    report.report_graph = graphs
+    return report
+
+
+def validate_submission(sub: Submission, store: Store | None = None) -> ValidationReport:
+    """Validate one submission; see :func:`validate_submissions`."""
+    import pyshacl
+
+    from casegraph import sparqlcache
+
+    sparqlcache.install()
+    file = str(sub.path)
+    issues = [
+        ValidationIssue(severity="violation", message=p.message, focus=sub.base, focus_label=None, field=None,
+                        field_label=None, value=p.value, case=None, case_label=None, file=file, shape=None,
+                        location=p.location)
+        for p in sub.deid
+    ]
+    if sub.deid:
+        return ValidationReport(files=[file], issues=issues, report_graph=rdflib.Graph())
+    own = rdflib.Graph().parse(data=to_ntriples(sub.triples), format="nt")
+    data = _slim_background(own)
+    data += own
+    if store is not None:
+        referenced = {str(o) for o in own.objects() if isinstance(o, rdflib.URIRef)}
+        missing = referenced - sub.subjects() - _background_subjects()
+        extra = _from_graph(store, missing)
+        if extra:
+            data.parse(data=extra, format="nt")
+        for iri, graph in sorted(_defined_elsewhere(store, sub).items()):
+            issues.append(ValidationIssue(
+                severity="violation", focus=iri, focus_label=_label(own, rdflib.URIRef(iri)), field=None,
+                field_label=None, value=None, case=None, case_label=None, file=file, shape=None,
+                location=sub.node_paths.get(iri),
+                message=f"<{iri}> is already defined in the graph ({graph}); refer to it instead of "
+                        "redefining it, or give this node an IRI of its own."))
+    focus: list[str | rdflib.URIRef] = sorted(s for s in own.subjects() if isinstance(s, rdflib.URIRef))
+    _conforms, results, _text = pyshacl.validate(
+        data, shacl_graph=_shapes(True), inference="none", advanced=True, allow_warnings=True, focus_nodes=focus)
+    owner = dict.fromkeys(own.subjects(), file)
+    for r in results.subjects(SH.resultSeverity, None):
+        issue = _issue(results, r, data, owner)
+        issues.append(_locate(issue, sub))
+    issues.sort(key=lambda i: (i.case or "", i.location or i.focus, i.field or ""))
+    return ValidationReport(files=[file], issues=issues, report_graph=results)
+
+
+def _locate(issue: ValidationIssue, sub: Submission) -> ValidationIssue:
+    """Name the field the way the submitter wrote it (JSON key path), when the format has one."""
+    from dataclasses import replace
+
+    node = sub.node_paths.get(issue.focus)
+    if node is None:
+        return issue
+    name = sub.field_names.get(issue.field or "")
+    if name is None and issue.field:
+        name = _short(issue.field)
+    location = node if not name else (name if node == "(document)" else f"{node}.{name}")
+    return replace(issue, location=location)

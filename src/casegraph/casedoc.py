@@ -1,0 +1,306 @@
+"""Plain JSON or YAML case documents: checked against the shipped JSON Schema, then read as JSON-LD.
+
+A curator writes ``{"patient": {"age": 16, "sex": "male"}, "treatments": [...]}``. The document is JSON-LD
+through the context casegraph ships (``ontology/case-document.context.jsonld``); before it is parsed, the
+reader adds what the nesting already says and JSON-LD cannot: each object's type from the list it sits in,
+an IRI for objects without an ``id`` (the JSON Pointer of the object), and the links every fact needs
+(``inCase``, ``statedIn``). The IRI of every object is remembered with its key path, so a validation report
+can name ``treatments[0].drug`` instead of an IRI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import pyoxigraph as ox
+import yaml
+
+from casegraph import resources
+from casegraph.errors import InputError
+from casegraph.readers import Mapped
+
+#: The IRI a document may name as its ``@context``; it is never fetched, the shipped file is used.
+CONTEXT_IRI = "https://w3id.org/casegraph/context/case-document.jsonld"
+#: Deeper documents are refused before anything else is done with them.
+MAX_DEPTH = 32
+
+#: Top-level lists: the class of their items and the patient property that links them (None: no link).
+_LISTS: dict[str, tuple[str | None, bool]] = {
+    "conditions": ("Condition", True),
+    "findings": ("Finding", True),
+    "measurements": ("Measurement", True),
+    "outcomes": ("Outcome", True),
+    "treatments": (None, True),
+    "investigations": ("Investigation", False),
+    "changes": ("RegimenChange", False),
+    "adverseEvents": (None, False),
+    "decisions": ("ClinicalDecision", False),
+}
+_TIME_KEYS = ("at", "start", "end", "validFrom")
+_KIND_TYPES = {"monoclonal-antibody": "MonoclonalAntibody", "small-molecule": "SmallMoleculeDrug", "drug": "Drug"}
+
+
+@cache
+def context() -> dict[str, Any]:
+    """The shipped JSON-LD context (the value of its ``@context`` key)."""
+    data: dict[str, Any] = json.loads(resources.case_context_file().read_text(encoding="utf-8"))
+    return dict(data["@context"])
+
+
+@cache
+def schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(resources.case_schema_file().read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def field_names() -> dict[str, str]:
+    """Predicate IRI -> the document key that writes it (for reports in the curator's own words)."""
+    prefixes = {k: v for k, v in context().items() if isinstance(v, str) and v.endswith(("#", "/"))}
+
+    def expand(curie: str) -> str:
+        prefix, _, local = curie.partition(":")
+        return prefixes[prefix] + local if prefix in prefixes else curie
+
+    names: dict[str, str] = {}
+    for key, value in context().items():
+        if isinstance(value, dict):
+            iri = value.get("@id") or value.get("@reverse")
+            if isinstance(iri, str) and not iri.startswith("@"):
+                names.setdefault(expand(iri), key)
+    return names
+
+
+# --- loading ------------------------------------------------------------------------------------------
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without aliases (no entity-expansion bombs) and without implicit dates (text stays text)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.YAMLError(f"line {event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not allowed")
+        return super().compose_node(parent, index)
+
+
+_NoAliasLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def load_json(path: Path, text: str) -> Any:
+    """Parse JSON text; errors name the file, line and column."""
+    try:
+        data = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: JSON syntax error: {exc.msg}") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON is nested too deeply (limit {MAX_DEPTH} levels)") from None
+    check_depth(path, data)
+    return data
+
+
+def load_yaml(path: Path, text: str) -> Any:
+    try:
+        data = yaml.load(text, Loader=_NoAliasLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{mark.line + 1}:{mark.column + 1}:" if mark is not None else ""
+        raise InputError(f"{path}:{where} YAML syntax error: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path}: YAML is nested too deeply (limit {MAX_DEPTH} levels)") from None
+    check_depth(path, data)
+    return data
+
+
+def check_depth(path: Path, data: Any) -> None:
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(f"{path}: document is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
+def key_path(parts: Iterator[Any] | list[Any] | tuple[Any, ...]) -> str:
+    """``["treatments", 0, "drug"]`` -> ``treatments[0].drug``."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def check_schema(path: Path, data: Any) -> None:
+    """Every schema error, each with its key path; raise :class:`InputError` if there is any."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors:
+        return
+    lines = [f"{path}: not a valid casegraph case document ({len(errors)} problem(s)):"]
+    for err in errors[:50]:
+        lines.append(f"  {key_path(err.absolute_path)}: {_schema_message(err)}")
+    if len(errors) > 50:
+        lines.append(f"  ... and {len(errors) - 50} more")
+    lines.append(f"  (schema: {resources.case_schema_file().name})")
+    raise InputError("\n".join(lines))
+
+
+def _schema_message(err: Any) -> str:
+    if err.validator == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
+        return f"unknown field(s) {', '.join(map(repr, extra))}; allowed here: {', '.join(allowed)}"
+    if err.validator == "type":
+        hint = " (write numbers without quotes)" if isinstance(err.instance, str) and err.validator_value in (
+            "number", "integer") else ""
+        return f"{err.instance!r} is not of type {err.validator_value}{hint}"
+    if err.validator == "enum":
+        return f"{err.instance!r} is not allowed; use one of {', '.join(map(str, err.validator_value))}"
+    if err.validator == "oneOf" and err.validator_value and "presentation" in json.dumps(err.validator_value):
+        return f"{err.instance!r} is not a time point: write 'presentation' or {{relativeTo, direction, offset, offsetUnit}}"
+    return str(err.message)
+
+
+# --- enrichment ---------------------------------------------------------------------------------------
+class _Builder:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.paths: dict[str, str] = {}
+        self.nodes: list[dict[str, Any]] = []
+        self.case_id = "case"
+        self.source_id = "source"
+
+    def iri(self, ident: str) -> str:
+        return urljoin(self.base, ident)
+
+    def node(self, obj: dict[str, Any], path: list[Any], rdf_type: str | None, fact: bool = True) -> dict[str, Any]:
+        out = dict(obj)
+        if "id" not in out:
+            out["id"] = "#/" + "/".join(str(p) for p in path)
+        self.paths[self.iri(out["id"])] = key_path(path)
+        if rdf_type:
+            out["type"] = rdf_type
+        if fact:
+            out["inCase"] = self.case_id
+            out["statedIn"] = self.source_id
+        for key in _TIME_KEYS:
+            if key in out:
+                out[key] = self.time_point(out[key], [*path, key])
+        return out
+
+    def time_point(self, value: Any, path: list[Any]) -> dict[str, Any]:
+        if value == "presentation":
+            value = {"relativeTo": "presentation", "direction": "at"}
+        return self.node(value, path, "TimePoint")
+
+    def reasons(self, values: list[dict[str, Any]], path: list[Any]) -> list[dict[str, Any]]:
+        return [self.node(r, [*path, i], "Reason") for i, r in enumerate(values)]
+
+
+def to_jsonld(data: dict[str, Any], base: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The JSON-LD document a case document stands for, and each object's IRI with its key path."""
+    b = _Builder(base)
+    if "id" in data:
+        b.case_id = data["id"]
+    source = b.node(data["source"], ["source"], "CaseReport", fact=False)
+    b.source_id = source["id"]
+    source["hasCase"] = b.case_id
+    case: dict[str, Any] = {"id": b.case_id, "type": "Case", "source": {"id": source["id"]}}
+    b.paths[b.iri(b.case_id)] = "(document)"
+    for key in ("caseLabel", "label", "note"):
+        if key in data:
+            case[key] = data[key]
+    patient = b.node(data["patient"], ["patient"], "Patient")
+    case["patient"] = {"id": patient["id"]}
+    presentation: dict[str, Any] = {"label": "presentation", **data.get("presentation", {}),
+                                    "id": "presentation", "type": "Presentation", "inCase": b.case_id,
+                                    "statedIn": b.source_id}
+    b.paths[b.iri("presentation")] = "presentation"
+    graph = [source, case, patient, presentation]
+    for key, (rdf_type, on_patient) in _LISTS.items():
+        items = []
+        for i, item in enumerate(data.get(key, [])):
+            path = [key, i]
+            node = b.node(item, path, rdf_type or _item_type(key, item))
+            node.pop("paradoxical", None)
+            if "doses" in node:
+                node["doses"] = [b.node(d, [*path, "doses", j], "DoseRegimen") for j, d in enumerate(node["doses"])]
+            if "severities" in node:
+                node["severities"] = [b.node(s, [*path, "severities", j], "SeverityAssessment")
+                                      for j, s in enumerate(node["severities"])]
+            if "stopReason" in node:
+                node["stopReason"] = b.node(node["stopReason"], [*path, "stopReason"], "Reason")
+            if "reasons" in node:
+                node["reasons"] = b.reasons(node["reasons"], [*path, "reasons"])
+            items.append(node)
+        if on_patient and items:
+            patient[key] = items
+        else:
+            graph.extend(items)
+    for i, drug in enumerate(data.get("drugs", [])):
+        path = ["drugs", i]
+        node = dict(drug)
+        node["id"] = "cgr:" + drug["id"]
+        b.paths[context()["cgr"] + drug["id"]] = key_path(path)
+        node["type"] = _KIND_TYPES[node.pop("kind", "drug")]
+        node["mechanismsOfAction"] = [b.node(m, [*path, "mechanismsOfAction", j], "MechanismOfAction", fact=False)
+                                      | {"statedIn": b.source_id} for j, m in enumerate(drug["mechanismsOfAction"])]
+        graph.append(node)
+    document = {"@context": [context(), {"@base": base}], "@graph": graph}
+    return document, b.paths
+
+
+def _item_type(key: str, item: dict[str, Any]) -> str:
+    if key == "adverseEvents":
+        return "ParadoxicalReaction" if item.get("paradoxical") else "AdverseEvent"
+    if "drug" in item:
+        return "DrugTreatment"
+    if "components" in item:
+        return "TreatmentRegimen"
+    return "NonDrugTreatment"
+
+
+def read_case_document(path: Path, text: str, base: str, *, yaml_syntax: bool) -> Mapped:
+    """Read a JSON/YAML case document into triples; de-identification problems come back as issues."""
+    from casegraph.deid import scan_document
+
+    data = load_yaml(path, text) if yaml_syntax else load_json(path, text)
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a case document is a JSON/YAML object (mapping), not {type(data).__name__}")
+    ctx = data.get("@context")
+    if ctx is not None and ctx != CONTEXT_IRI:
+        raise InputError(f"{path}: @context must be {CONTEXT_IRI!r} (it is never fetched) or left out; got {ctx!r}")
+    problems = scan_document(data)
+    if problems:
+        return Mapped(triples=[], node_paths={}, field_names=field_names(), deid=problems)
+    check_schema(path, data)
+    document, paths = to_jsonld(data, base)
+    try:
+        quads = ox.parse(json.dumps(document).encode(), format=ox.RdfFormat.JSON_LD, base_iri=base)
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    except SyntaxError as exc:  # the schema should make this impossible; say so if it happens
+        raise InputError(f"{path}: the document could not be read as JSON-LD: {exc}") from None
+    return Mapped(triples=triples, node_paths=paths, field_names=field_names(), deid=[])

@@ -1,0 +1,259 @@
+"""Atomic intake of case submissions: validated against the shapes and the graph, then in whole or not at all.
+
+Each accepted submission lives in named graphs of its own: ``…/graph/submissions/<id>`` (the case),
+``…/derived`` (what the build rules derive from it) and ``…/report`` (its SHACL validation report), and is
+recorded with its provenance (file name, format, content hash, time, counts) in the registry graph. All of
+it is written by one pyoxigraph transaction, so a process killed at any moment leaves either the whole
+submission or nothing; withdrawing removes all of it in one transaction too. The id is the start of the
+content's SHA-256, so the same content submitted twice is recognised and not stored again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from casegraph.errors import CasegraphError, UsageError
+from casegraph.namespaces import CG, GRAPH, ONTOLOGY_GRAPH
+from casegraph.readers import Submission, read_submission
+from casegraph.store import Store, rule_files
+from casegraph.validate import ValidationReport, validate_submission
+
+REGISTRY_GRAPH = GRAPH + "submissions"
+SUBMISSION_GRAPH_PREFIX = GRAPH + "submissions/"
+#: Extensions picked up when a folder is submitted.
+SUBMISSION_EXTENSIONS = (".ttl", ".nt", ".rdf", ".owl", ".xml", ".jsonld", ".json", ".yaml", ".yml")
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_PROV = "http://www.w3.org/ns/prov#"
+_FIELDS = {
+    "id": CG + "submissionId", "file": CG + "fileName", "format": CG + "submissionFormat",
+    "sha256": CG + "contentSha256", "submitted": _PROV + "generatedAtTime", "triples": CG + "tripleCount",
+    "warnings": CG + "warningCount", "cases": CG + "caseCount",
+}
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """A submission in the store."""
+
+    id: str
+    file: str
+    format: str
+    sha256: str
+    submitted: str
+    triples: int
+    warnings: int
+    cases: int
+
+    @property
+    def graph(self) -> str:
+        return SUBMISSION_GRAPH_PREFIX + self.id
+
+
+@dataclass
+class Outcome:
+    """What happened to one file."""
+
+    file: str
+    status: str  # accepted | duplicate | rejected | unreadable
+    id: str | None = None
+    message: str = ""
+    report: ValidationReport | None = None
+
+
+@dataclass
+class IntakeSummary:
+    """The result of a submit run."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status in ("accepted", "duplicate") for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all accepted (or already there), 1 some rejected by validation, 2 some unreadable."""
+        if any(o.status == "unreadable" for o in self.outcomes):
+            return 2
+        return 0 if self.ok else 1
+
+    def to_text(self) -> str:
+        parts = [f"{self.count(s)} {s}" for s in ("accepted", "duplicate", "rejected", "unreadable") if self.count(s)]
+        return "submissions: " + (", ".join(parts) if parts else "nothing to do")
+
+    def rejects_report(self) -> str:
+        """Every rejected or unreadable file with the reasons, for a curator to work through."""
+        lines: list[str] = []
+        for o in self.outcomes:
+            if o.status == "rejected" and o.report is not None:
+                lines.append(o.report.to_text())
+            elif o.status == "unreadable":
+                lines.append(f"{o.file}\n  UNREADABLE: {o.message}")
+        return "\n\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "summary": {s: self.count(s) for s in ("accepted", "duplicate", "rejected", "unreadable")},
+            "files": [{"file": o.file, "status": o.status, "id": o.id, "message": o.message,
+                       "issues": [asdict(i) for i in o.report.issues] if o.report else []} for o in self.outcomes],
+        }, indent=2, ensure_ascii=False)
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, and the submission files inside named folders (recursively, sorted)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUBMISSION_EXTENSIONS
+                              and not p.name.startswith(".")))
+        else:
+            out.append(path)
+    return out
+
+
+def submit(store: Store, paths: Iterable[Path], *, fmt: str | None = None,
+           progress: Callable[[Outcome], None] | None = None) -> IntakeSummary:
+    """Validate each file and store the conforming ones, each whole, in its own transaction.
+
+    A bad file never stops the run: it is recorded as rejected (violations) or unreadable (input errors).
+    """
+    summary = IntakeSummary()
+    for path in paths:
+        outcome = submit_file(store, path, fmt=fmt)
+        summary.outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
+    return summary
+
+
+def submit_file(store: Store, path: Path, *, fmt: str | None = None) -> Outcome:
+    try:
+        sub = read_submission(path, fmt)
+    except CasegraphError as exc:
+        return Outcome(str(path), "unreadable", message=str(exc))
+    existing = get(store, sub.id)
+    if existing is not None:
+        return Outcome(str(path), "duplicate", sub.id, f"same content as submission {sub.id} ({existing.file})")
+    report = validate_submission(sub, store)
+    if not report.conforms:
+        return Outcome(str(path), "rejected", sub.id, f"{len(report.violations)} violation(s)", report)
+    _write(store, sub, report)
+    return Outcome(str(path), "accepted", sub.id, f"{len(sub.triples)} triples", report)
+
+
+def _derived(sub: Submission) -> list[ox.Triple]:
+    """What the build rules derive from this submission (type closure, offsets in days)."""
+    from casegraph.rdfio import parse_file
+    from casegraph.resources import ontology_file
+
+    scratch = ox.Store()
+    scratch.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ONTOLOGY_GRAPH))
+                   for t in parse_file(ontology_file()).triples)
+    own = ox.NamedNode(sub.graph)
+    scratch.extend(ox.Quad(t.subject, t.predicate, t.object, own) for t in sub.triples)
+    for rule in rule_files():
+        scratch.update(rule.read_text(encoding="utf-8"))
+    derived = ox.NamedNode(GRAPH + "derived")
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in scratch.quads_for_pattern(None, None, None, derived)]
+
+
+def _write(store: Store, sub: Submission, report: ValidationReport) -> None:
+    """One transaction: the data, its derived triples, its report and its registry entry."""
+    graph = ox.NamedNode(sub.graph)
+    derived = ox.NamedNode(sub.graph + "/derived")
+    report_graph = ox.NamedNode(sub.graph + "/report")
+    registry = ox.NamedNode(REGISTRY_GRAPH)
+    quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in sub.triples]
+    quads += [ox.Quad(t.subject, t.predicate, t.object, derived) for t in _derived(sub)]
+    if report.report_graph is not None:
+        report_nt = report.report_graph.serialize(format="nt")
+        quads += [ox.Quad(q.subject, q.predicate, q.object, report_graph)
+                  for q in ox.parse(report_nt.encode(), format=ox.RdfFormat.N_TRIPLES)]
+    cases = sum(1 for t in sub.triples if t.predicate == _RDF_TYPE and t.object == ox.NamedNode(CG + "Case"))
+    record = {
+        "id": sub.id, "file": sub.path.name, "format": sub.format, "sha256": sub.sha256,
+        "submitted": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "triples": len(sub.triples), "warnings": len(report.issues), "cases": cases,
+    }
+    quads.append(ox.Quad(graph, _RDF_TYPE, ox.NamedNode(CG + "Submission"), registry))
+    quads.append(ox.Quad(graph, _RDF_TYPE, ox.NamedNode(_PROV + "Entity"), registry))
+    for key, value in record.items():
+        quads.append(ox.Quad(graph, ox.NamedNode(_FIELDS[key]), _literal(key, value), registry))
+    quads.append(ox.Quad(graph, ox.NamedNode(CG + "validationReport"), report_graph, registry))
+    store._store.extend(quads)  # one transaction: all or nothing
+    store._store.flush()
+
+
+def _literal(key: str, value: object) -> ox.Literal:
+    if key == "submitted":
+        return ox.Literal(str(value), datatype=ox.NamedNode(_XSD + "dateTime"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(_XSD + "integer"))
+    return ox.Literal(str(value))
+
+
+def list_submissions(store: Store) -> list[SubmissionRecord]:
+    """Every submission in the store, oldest first."""
+    by_graph: dict[str, dict[str, str]] = {}
+    reverse = {iri: key for key, iri in _FIELDS.items()}
+    for quad in store._store.quads_for_pattern(None, None, None, ox.NamedNode(REGISTRY_GRAPH)):
+        key = reverse.get(quad.predicate.value)
+        if key is not None and isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
+            by_graph.setdefault(quad.subject.value, {})[key] = quad.object.value
+    records = [
+        SubmissionRecord(id=v.get("id", ""), file=v.get("file", ""), format=v.get("format", ""),
+                         sha256=v.get("sha256", ""), submitted=v.get("submitted", ""), triples=int(v.get("triples", 0)),
+                         warnings=int(v.get("warnings", 0)), cases=int(v.get("cases", 0)))
+        for v in by_graph.values()
+    ]
+    return sorted(records, key=lambda r: (r.submitted, r.id))
+
+
+def get(store: Store, submission_id: str) -> SubmissionRecord | None:
+    graph = ox.NamedNode(SUBMISSION_GRAPH_PREFIX + submission_id)
+    if not any(True for _ in store._store.quads_for_pattern(graph, None, None, ox.NamedNode(REGISTRY_GRAPH))):
+        return None
+    return next((r for r in list_submissions(store) if r.id == submission_id), None)
+
+
+def find(store: Store, prefix: str) -> SubmissionRecord:
+    """The submission whose id starts with ``prefix`` (unique), else a usage error listing the candidates."""
+    records = list_submissions(store)
+    matches = [r for r in records if r.id.startswith(prefix)] if prefix else []
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        known = ", ".join(r.id for r in records[:10]) or "none"
+        raise UsageError(f"no submission {prefix!r}; submissions in this store: {known}")
+    raise UsageError(f"{prefix!r} is ambiguous: {', '.join(r.id for r in matches[:10])}")
+
+
+def withdraw(store: Store, submission_id: str) -> SubmissionRecord:
+    """Remove one submission whole (data, derived triples, report, registry entry) in one transaction."""
+    record = find(store, submission_id)
+    graph = record.graph
+    store._store.update(
+        f"DROP SILENT GRAPH <{graph}> ; DROP SILENT GRAPH <{graph}/derived> ; DROP SILENT GRAPH <{graph}/report> ; "
+        f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> ?p ?o }} }}"
+    )
+    store._store.flush()
+    return record
+
+
+def submission_quads(store: Store) -> Iterator[ox.Quad]:
+    """Every quad that belongs to a submission (its graphs and its registry entry), for a rebuild to keep."""
+    for graph in store._store.named_graphs():
+        if isinstance(graph, ox.NamedNode) and (graph.value.startswith(SUBMISSION_GRAPH_PREFIX)
+                                                or graph.value == REGISTRY_GRAPH):
+            yield from store._store.quads_for_pattern(None, None, None, graph)
