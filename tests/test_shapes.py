@@ -113,7 +113,7 @@ def find_violations(report: ValidationReport, message: str, focus: URIRef | None
 def test_seed_cases_conform() -> None:
     files = resources.case_files()
     assert {p.name for p in files} >= {CANCER, DM, OMA}
-    report = validate_files(files)
+    report = validate_files(files, profile="seed")
     assert report.violations == [], report.to_text()
     assert report.conforms
 
@@ -399,7 +399,7 @@ BREAKS: dict[str, Break] = {
 def test_broken_copy_violates_shape(name: str, tmp_path: Path) -> None:
     brk = BREAKS[name]
     path = broken_copy(tmp_path, brk.source, brk.edit)
-    report = validate_files([path])
+    report = validate_files([path], profile="seed")
     assert not report.conforms, f"{name}: the broken copy conforms"
     hits = find_violations(report, brk.message, focus=brk.focus, field=brk.field)
     issue = hits[0]
@@ -418,7 +418,7 @@ def test_missing_source_text_is_only_a_warning(tmp_path: Path) -> None:
     """cg:sourceText on a fact is a warning: reported, but the file still conforms."""
     focus = A["case1-easi-1m"]
     path = broken_copy(tmp_path, CANCER, drop(focus, CG.sourceText))
-    report = validate_files([path])
+    report = validate_files([path], profile="seed")
     warnings = [i for i in report.issues if i.severity == "warning" and i.focus == str(focus)]
     assert warnings, report.to_text()
     assert "Quote the words of the report" in warnings[0].message
@@ -434,7 +434,7 @@ def test_missing_source_text_is_only_a_warning(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------
 def test_report_renderings(tmp_path: Path) -> None:
     path = broken_copy(tmp_path, CANCER, put(A.patient2, CG.ageAtPresentation, Literal(97)))
-    report = validate_files([path])
+    report = validate_files([path], profile="seed")
     assert not report.conforms
 
     seed = seed_graph(CANCER)
@@ -468,7 +468,7 @@ def test_report_renderings(tmp_path: Path) -> None:
 # Command line
 # ---------------------------------------------------------------------------------------------------------
 def _run(*args: str) -> Result:
-    return CliRunner().invoke(main, ["validate", *args])
+    return CliRunner().invoke(main, ["validate", "--profile", "seed", *args])
 
 
 def _err(result: Result) -> str:

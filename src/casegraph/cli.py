@@ -156,9 +156,11 @@ INPUT_FORMAT_HELP = ("Format of the input when extension and content do not tell
 @click.option("--input-format", help=INPUT_FORMAT_HELP)
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
               help="Refuse files larger than this (default 50 MB).")
+@click.option("--profile", type=click.Choice(["submission", "seed"]), default="submission", show_default=True,
+              help="submission: shapes, intake shapes and the graph; seed: the curated data/cases files as a build checks them.")
 @_store_option
 @_handle_errors
-def validate(files: tuple[Path, ...], fmt: str, input_format: str | None, max_bytes: int | None,
+def validate(files: tuple[Path, ...], fmt: str, input_format: str | None, max_bytes: int | None, profile: str,
              store_path: Path | None) -> None:
     """Validate case FILES (any accepted format) against the shapes and the graph, without storing them.
 
@@ -169,9 +171,14 @@ def validate(files: tuple[Path, ...], fmt: str, input_format: str | None, max_by
     from casegraph.store import open_store
     from casegraph.validate import validate_submissions
 
-    subs = [read_submission(p, input_format, max_bytes or DEFAULT_MAX_BYTES) for p in files]
-    with open_store(store_path, progress=_progress()) as store:
-        report = validate_submissions(subs, store)
+    if profile == "seed":
+        from casegraph.validate import validate_files
+
+        report = validate_files(list(files), input_format, profile="seed")
+    else:
+        subs = [read_submission(p, input_format, max_bytes or DEFAULT_MAX_BYTES) for p in files]
+        with open_store(store_path, progress=_progress()) as store:
+            report = validate_submissions(subs, store)
     if fmt == "json":
         click.echo(report.to_json())
     elif fmt == "turtle":

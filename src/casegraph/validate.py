@@ -132,13 +132,18 @@ def _background_ntriples() -> bytes:
     return b"".join(to_ntriples(d.triples) for d in docs)
 
 
-def validate_files(paths: Sequence[Path], fmt: str | None = None, store: Store | None = None) -> ValidationReport:
-    """Validate submission files in any accepted format (raises :class:`InputError` for unreadable files).
+def validate_files(paths: Sequence[Path], fmt: str | None = None, store: Store | None = None,
+                   profile: str = "submission") -> ValidationReport:
+    """Validate files (raises :class:`InputError` for unreadable files).
 
-    With a ``store``, references resolve against the graph too and a node the graph already holds may not
-    be redefined.
+    ``profile="submission"`` (default): any accepted format, the case shapes plus the intake shapes; with a
+    ``store``, references resolve against the graph and a node the graph already holds may not be redefined.
+    ``profile="seed"``: the curated RDF files of ``data/cases`` as a build checks them (case shapes only).
     """
     from casegraph.readers import read_submission
+
+    if profile == "seed":
+        return validate_documents([parse_file(p, fmt) for p in paths])
 
     return validate_submissions([read_submission(p, fmt) for p in paths], store)
 
