@@ -51,3 +51,22 @@ def test_quotes_are_verbatim(case_file: Path) -> None:
 def test_normalise_can_fail() -> None:
     assert normalise("intermit-\ntent  asthma") == "intermittent asthma"
     assert normalise("an invented sentence") not in normalise("A 22-year-old woman with a history")
+
+
+EXAMPLES = sorted((resources.resource_root() / "data" / "examples").glob("*.case.*"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_example_quotes_are_verbatim(example: Path) -> None:
+    """The shipped case-document examples re-express seed cases: their quotes must be the reports' words."""
+    from casegraph.readers import read_submission
+
+    seed = SEEDS / SEED_OF[example.name.split(".")[0]]
+    if not seed.exists():
+        pytest.skip("seed texts not available (../shared/seeds)")
+    text = normalise(seed.read_text(encoding="utf-8"))
+    quotes = [t.object.value for t in read_submission(example).triples if t.predicate.value == str(SOURCE_TEXT)]
+    assert len(quotes) > 30
+    missing = [piece for quote in quotes for piece in re.split(r"\s*(?:\.\.\.|…)\s*", quote)
+               if piece and normalise(piece) not in text]
+    assert missing == []
