@@ -20,7 +20,8 @@ from click.testing import CliRunner
 from casegraph import build
 from casegraph.cli import main
 from casegraph.errors import InputError
-from casegraph.intake import REGISTRY_GRAPH, list_submissions, submit, withdraw
+from casegraph.intake import list_submissions, submit, withdraw
+from casegraph.namespaces import REGISTRY_GRAPH
 from casegraph.readers import read_submission
 from casegraph.store import Store, open_store
 from casegraph.validate import validate_submissions

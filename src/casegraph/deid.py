@@ -51,8 +51,16 @@ def _normal(key: str) -> str:
     return re.sub(r"[^a-z]", "", key.lower())
 
 
-def scan_document(data: Any, skip: tuple[str, ...] = ("source", "metaData")) -> list[IdentifierProblem]:
-    """Keys anywhere in a JSON/YAML document that name a direct identifier (the source's own are skipped)."""
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def scan_document(data: Any, skip: tuple[str, ...] = ("source", "metaData"),
+                  date_values: bool = False) -> list[IdentifierProblem]:
+    """Keys anywhere in a JSON/YAML document that name a direct identifier (the source's own are skipped).
+
+    With ``date_values``, string values that are ISO dates or timestamps count too: a format whose dates are
+    not mapped to RDF (a phenopacket's) would otherwise slip past the shapes that read literals.
+    """
     from casegraph.casedoc import key_path
 
     problems: list[IdentifierProblem] = []
@@ -66,6 +74,8 @@ def scan_document(data: Any, skip: tuple[str, ...] = ("source", "metaData")) -> 
                 kind = IDENTIFIER_KEYS.get(_normal(str(key)))
                 if kind is not None:
                     problems.append(IdentifierProblem(key_path([*path, key]), kind, _preview(value)))
+                elif date_values and isinstance(value, str) and _ISO_DATE.match(value):
+                    problems.append(IdentifierProblem(key_path([*path, key]), "an exact date", _preview(value)))
                 else:
                     stack.append((value, [*path, key]))
         elif isinstance(node, list):

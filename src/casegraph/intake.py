@@ -19,13 +19,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from casegraph.errors import CasegraphError, UsageError
-from casegraph.namespaces import CG, GRAPH, ONTOLOGY_GRAPH
+from casegraph.namespaces import CG, DERIVED_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, SUBMISSIONS_GRAPH_PREFIX
 from casegraph.readers import Submission, read_submission
 from casegraph.store import Store, rule_files
 from casegraph.validate import ValidationReport, validate_submission
 
-REGISTRY_GRAPH = GRAPH + "submissions"
-SUBMISSION_GRAPH_PREFIX = GRAPH + "submissions/"
 #: Extensions picked up when a folder is submitted.
 SUBMISSION_EXTENSIONS = (".ttl", ".nt", ".rdf", ".owl", ".xml", ".jsonld", ".json", ".yaml", ".yml")
 
@@ -54,7 +52,7 @@ class SubmissionRecord:
 
     @property
     def graph(self) -> str:
-        return SUBMISSION_GRAPH_PREFIX + self.id
+        return SUBMISSIONS_GRAPH_PREFIX + self.id
 
 
 @dataclass
@@ -154,17 +152,15 @@ def submit_file(store: Store, path: Path, *, fmt: str | None = None) -> Outcome:
 
 def _derived(sub: Submission) -> list[ox.Triple]:
     """What the build rules derive from this submission (type closure, offsets in days)."""
-    from casegraph.rdfio import parse_file
-    from casegraph.resources import ontology_file
+    from casegraph.rdfio import ontology_triples
 
     scratch = ox.Store()
-    scratch.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ONTOLOGY_GRAPH))
-                   for t in parse_file(ontology_file()).triples)
+    scratch.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ONTOLOGY_GRAPH)) for t in ontology_triples())
     own = ox.NamedNode(sub.graph)
     scratch.extend(ox.Quad(t.subject, t.predicate, t.object, own) for t in sub.triples)
     for rule in rule_files():
         scratch.update(rule.read_text(encoding="utf-8"))
-    derived = ox.NamedNode(GRAPH + "derived")
+    derived = ox.NamedNode(DERIVED_GRAPH)
     return [ox.Triple(q.subject, q.predicate, q.object) for q in scratch.quads_for_pattern(None, None, None, derived)]
 
 
@@ -203,28 +199,34 @@ def _literal(key: str, value: object) -> ox.Literal:
     return ox.Literal(str(value))
 
 
-def list_submissions(store: Store) -> list[SubmissionRecord]:
-    """Every submission in the store, oldest first."""
-    by_graph: dict[str, dict[str, str]] = {}
+def _record(values: dict[str, str]) -> SubmissionRecord:
+    return SubmissionRecord(
+        id=values.get("id", ""), file=values.get("file", ""), format=values.get("format", ""),
+        sha256=values.get("sha256", ""), submitted=values.get("submitted", ""), triples=int(values.get("triples", 0)),
+        warnings=int(values.get("warnings", 0)), cases=int(values.get("cases", 0)))
+
+
+def _registry_values(store: Store, subject: ox.NamedNode | None) -> dict[str, dict[str, str]]:
+    """Registry entries (of one submission graph, or all) as field -> value, by submission graph."""
     reverse = {iri: key for key, iri in _FIELDS.items()}
-    for quad in store._store.quads_for_pattern(None, None, None, ox.NamedNode(REGISTRY_GRAPH)):
+    by_graph: dict[str, dict[str, str]] = {}
+    for quad in store._store.quads_for_pattern(subject, None, None, ox.NamedNode(REGISTRY_GRAPH)):
         key = reverse.get(quad.predicate.value)
         if key is not None and isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
             by_graph.setdefault(quad.subject.value, {})[key] = quad.object.value
-    records = [
-        SubmissionRecord(id=v.get("id", ""), file=v.get("file", ""), format=v.get("format", ""),
-                         sha256=v.get("sha256", ""), submitted=v.get("submitted", ""), triples=int(v.get("triples", 0)),
-                         warnings=int(v.get("warnings", 0)), cases=int(v.get("cases", 0)))
-        for v in by_graph.values()
-    ]
+    return by_graph
+
+
+def list_submissions(store: Store) -> list[SubmissionRecord]:
+    """Every submission in the store, oldest first."""
+    records = [_record(v) for v in _registry_values(store, None).values()]
     return sorted(records, key=lambda r: (r.submitted, r.id))
 
 
 def get(store: Store, submission_id: str) -> SubmissionRecord | None:
-    graph = ox.NamedNode(SUBMISSION_GRAPH_PREFIX + submission_id)
-    if not any(True for _ in store._store.quads_for_pattern(graph, None, None, ox.NamedNode(REGISTRY_GRAPH))):
-        return None
-    return next((r for r in list_submissions(store) if r.id == submission_id), None)
+    """The submission with exactly this id, reading only its own registry entry."""
+    values = _registry_values(store, ox.NamedNode(SUBMISSIONS_GRAPH_PREFIX + submission_id))
+    return _record(next(iter(values.values()))) if values else None
 
 
 def find(store: Store, prefix: str) -> SubmissionRecord:
@@ -254,6 +256,6 @@ def withdraw(store: Store, submission_id: str) -> SubmissionRecord:
 def submission_quads(store: Store) -> Iterator[ox.Quad]:
     """Every quad that belongs to a submission (its graphs and its registry entry), for a rebuild to keep."""
     for graph in store._store.named_graphs():
-        if isinstance(graph, ox.NamedNode) and (graph.value.startswith(SUBMISSION_GRAPH_PREFIX)
+        if isinstance(graph, ox.NamedNode) and (graph.value.startswith(SUBMISSIONS_GRAPH_PREFIX)
                                                 or graph.value == REGISTRY_GRAPH):
             yield from store._store.quads_for_pattern(None, None, None, graph)

@@ -12,6 +12,9 @@ REFERENCE_GRAPH = GRAPH + "reference"
 DERIVED_GRAPH = GRAPH + "derived"
 META_GRAPH = GRAPH + "meta"
 CASES_GRAPH_PREFIX = GRAPH + "cases/"
+#: Accepted submissions: one graph each (plus ``/derived`` and ``/report``), listed in the registry graph.
+SUBMISSIONS_GRAPH_PREFIX = GRAPH + "submissions/"
+REGISTRY_GRAPH = GRAPH + "submissions"
 
 #: Prefixes known to every query and every CURIE the user types.
 PREFIXES: dict[str, str] = {

@@ -32,7 +32,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from casegraph.deid import IdentifierProblem
 from casegraph.errors import InputError
 from casegraph.namespaces import CG, CGR, CURIE_IRIS
 from casegraph.readers import Mapped
@@ -73,7 +72,6 @@ _RESPONSES = [("complete", "outcome-complete-resolution"), ("partial", "outcome-
               ("progress", "outcome-worsening"), ("worse", "outcome-worsening"), ("stable", "outcome-persistent"),
               ("no response", "outcome-no-improvement"), ("improv", "outcome-improvement"),
               ("favorable", "outcome-improvement"), ("favourable", "outcome-improvement")]
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def _curie_iri(curie: str) -> str:
@@ -89,21 +87,19 @@ def _curie_iri(curie: str) -> str:
 @cache
 def _reference_index() -> tuple[dict[str, str], dict[str, str]]:
     """(external IRI or CURIE -> reference IRI, lower-case label -> reference IRI) from the reference data."""
-    from casegraph import resources
-    from casegraph.rdfio import parse_file
+    from casegraph.rdfio import reference_triples
 
     by_id: dict[str, str] = {}
     by_label: dict[str, str] = {}
-    for path in resources.reference_files():
-        for t in parse_file(path).triples:
-            if not isinstance(t.subject, ox.NamedNode):
-                continue
-            p = t.predicate.value
-            if p.endswith(("exactMatch", "#notation")):
-                key = t.object.value if isinstance(t.object, (ox.NamedNode, ox.Literal)) else ""
-                by_id.setdefault(key.upper() if not key.startswith("http") else key, t.subject.value)
-            elif p.endswith(("#label", "#altLabel")) and isinstance(t.object, ox.Literal):
-                by_label.setdefault(t.object.value.lower(), t.subject.value)
+    for t in reference_triples():
+        if not isinstance(t.subject, ox.NamedNode):
+            continue
+        p = t.predicate.value
+        if p.endswith(("exactMatch", "#notation")):
+            key = t.object.value if isinstance(t.object, (ox.NamedNode, ox.Literal)) else ""
+            by_id.setdefault(key.upper() if not key.startswith("http") else key, t.subject.value)
+        elif p.endswith(("#label", "#altLabel")) and isinstance(t.object, ox.Literal):
+            by_label.setdefault(t.object.value.lower(), t.subject.value)
     return by_id, by_label
 
 
@@ -187,9 +183,9 @@ def read_phenopacket(path: Path, text: str, base: str) -> Mapped:
     data = load_json(path, text)
     if not isinstance(data, dict) or not isinstance(data.get("metaData"), dict):
         raise InputError(f"{path}: not a GA4GH Phenopacket v2 (a JSON object with 'metaData')")
-    problems = scan_document(data) + _timestamps(data)
+    problems = scan_document(data, date_values=True)  # phenopacket timestamps are exact dates of care
     if problems:
-        return Mapped(triples=[], node_paths={}, field_names=FIELD_NAMES, deid=sorted(problems, key=lambda p: p.location))
+        return Mapped(triples=[], node_paths={}, field_names=FIELD_NAMES, deid=problems)
     m = _Mapper(base)
     _source(m, data)
     _subject(m, data)
@@ -223,24 +219,6 @@ def _list(path: Path, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise InputError(f"{path}: '{key}' must be a list of objects (GA4GH Phenopacket v2)")
     return value
-
-
-def _timestamps(data: Any, path: str = "") -> list[IdentifierProblem]:
-    """ISO timestamps about the patient (dose intervals, onsets) are exact dates: not allowed."""
-    found: list[IdentifierProblem] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if path == "" and key == "metaData":
-                continue
-            sub = f"{path}.{key}" if path else key
-            if isinstance(value, str) and _ISO_DATE.match(value):
-                found.append(IdentifierProblem(sub, "an exact date", value[:2] + "…"))
-            else:
-                found.extend(_timestamps(value, sub))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            found.extend(_timestamps(value, f"{path}[{i}]"))
-    return found
 
 
 def _source(m: _Mapper, data: dict[str, Any]) -> None:

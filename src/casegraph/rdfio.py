@@ -6,10 +6,12 @@ Parsing is done by pyoxigraph, which never fetches anything from the network.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from casegraph import resources
 from casegraph.errors import InputError
 
 #: File extensions and the RDF syntax each stands for.
@@ -86,12 +88,13 @@ def parse_file(path: Path, fmt: str | None = None, max_bytes: int = DEFAULT_MAX_
     try:
         quads = list(ox.parse(data, format=rdf_format, base_iri=path.resolve().as_uri()))
     except SyntaxError as exc:
-        raise InputError(f"{path}:{_position(exc)} {_reason(exc)}") from None
+        raise InputError(f"{path}:{error_position(exc)} syntax error: {error_reason(exc)}") from None
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     return RdfDocument(path=path, triples=triples, format=rdf_format)
 
 
-def _position(exc: SyntaxError) -> str:
+def error_position(exc: SyntaxError) -> str:
+    """``line:column:`` of a pyoxigraph syntax error, or nothing when it has no position."""
     line = getattr(exc, "lineno", None)
     col = getattr(exc, "offset", None)
     if line:
@@ -99,12 +102,26 @@ def _position(exc: SyntaxError) -> str:
     return ""
 
 
-def _reason(exc: SyntaxError) -> str:
+def error_reason(exc: SyntaxError) -> str:
+    """The explanation of a pyoxigraph syntax error, without the position it repeats."""
     msg = str(exc.args[0]) if exc.args else str(exc)
-    # pyoxigraph prefixes positions in the message; keep only the explanation.
     if ": " in msg and msg.lower().startswith("parser error"):
         msg = msg.split(": ", 1)[1]
-    return f"syntax error: {msg}"
+    if "prefix" in msg.lower() and "not" in msg.lower():
+        msg += " (declare it with @prefix, or use a full <IRI>)"
+    return msg
+
+
+@cache
+def ontology_triples() -> tuple[ox.Triple, ...]:
+    """The shipped ontology, parsed once per process (readers and validation share it)."""
+    return tuple(parse_file(resources.ontology_file()).triples)
+
+
+@cache
+def reference_triples() -> tuple[ox.Triple, ...]:
+    """The shipped reference vocabulary, parsed once per process."""
+    return tuple(t for path in resources.reference_files() for t in parse_file(path).triples)
 
 
 def to_ntriples(triples: list[ox.Triple]) -> bytes:

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from casegraph.errors import InputError
-from casegraph.namespaces import CASE
-from casegraph.rdfio import DEFAULT_MAX_BYTES, read_bytes
+from casegraph.namespaces import SUBMISSIONS_GRAPH_PREFIX
+from casegraph.rdfio import DEFAULT_MAX_BYTES, error_position, error_reason, read_bytes, reference_triples
 
 if TYPE_CHECKING:
     from casegraph.deid import IdentifierProblem
@@ -86,7 +86,7 @@ class Submission:
 
     @property
     def graph(self) -> str:
-        return f"https://w3id.org/casegraph/graph/submissions/{self.id}"
+        return SUBMISSIONS_GRAPH_PREFIX + self.id
 
     def subjects(self) -> set[str]:
         return {t.subject.value for t in self.triples if isinstance(t.subject, ox.NamedNode)}
@@ -177,7 +177,7 @@ def parse_rdf(path: Path, data: bytes, kind: str, base: str) -> list[ox.Triple]:
     try:
         quads = list(ox.parse(data, format=_RDF_FORMATS[kind], base_iri=base))
     except SyntaxError as exc:
-        raise InputError(f"{path}:{_position(exc)} {kind} syntax error: {_reason(exc)}") from None
+        raise InputError(f"{path}:{error_position(exc)} {kind} syntax error: {error_reason(exc)}") from None
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     imports = [t for t in triples if t.predicate.value == OWL_IMPORTS]
     if imports:
@@ -209,19 +209,6 @@ def _remote_contexts(text: str) -> list[str]:
     return found
 
 
-def _position(exc: SyntaxError) -> str:
-    line = getattr(exc, "lineno", None)
-    col = getattr(exc, "offset", None)
-    return f"{line}:{col or 1}:" if line else ""
-
-
-def _reason(exc: SyntaxError) -> str:
-    msg = str(exc.args[0]) if exc.args else str(exc)
-    if "prefix" in msg.lower() and "not" in msg.lower():
-        msg += " (declare it with @prefix, or use a full <IRI>)"
-    return msg
-
-
 def skolemize(triples: list[ox.Triple], base: str) -> list[ox.Triple]:
     """Blank nodes -> IRIs under the submission's namespace (``.well-known/genid/``, RDF 1.1 §3.5)."""
     mapping: dict[str, ox.NamedNode] = {}
@@ -241,14 +228,10 @@ def skolemize(triples: list[ox.Triple], base: str) -> list[ox.Triple]:
 @cache
 def _exact_matches() -> dict[str, ox.NamedNode]:
     """External IRI -> reference term, from ``skos:exactMatch`` in the reference data."""
-    from casegraph import resources
-    from casegraph.rdfio import parse_file
-
     out: dict[str, ox.NamedNode] = {}
-    for path in resources.reference_files():
-        for t in parse_file(path).triples:
-            if t.predicate == SKOS_EXACT and isinstance(t.object, ox.NamedNode) and isinstance(t.subject, ox.NamedNode):
-                out.setdefault(t.object.value, t.subject)
+    for t in reference_triples():
+        if t.predicate == SKOS_EXACT and isinstance(t.object, ox.NamedNode) and isinstance(t.subject, ox.NamedNode):
+            out.setdefault(t.object.value, t.subject)
     return out
 
 
@@ -262,8 +245,3 @@ def align_to_reference(triples: list[ox.Triple]) -> list[ox.Triple]:
             obj = table[obj.value]
         out.append(ox.Triple(t.subject, t.predicate, obj))
     return out
-
-
-def is_case_iri(iri: str) -> bool:
-    """IRIs of curated seed cases (``data/cases``), which submissions may not redefine."""
-    return iri.startswith(CASE)

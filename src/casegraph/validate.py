@@ -20,7 +20,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from casegraph import resources
 from casegraph.errors import ValidationFailed
 from casegraph.namespaces import CG, curie
-from casegraph.rdfio import RdfDocument, parse_file, to_ntriples
+from casegraph.rdfio import RdfDocument, ontology_triples, parse_file, reference_triples, to_ntriples
 
 if TYPE_CHECKING:
     from casegraph.readers import Submission
@@ -128,8 +128,7 @@ def _shapes(intake: bool = False) -> rdflib.Graph:
 @cache
 def _background_ntriples() -> bytes:
     """Ontology + reference vocabulary, parsed once per process."""
-    docs = [parse_file(resources.ontology_file())] + [parse_file(p) for p in resources.reference_files()]
-    return b"".join(to_ntriples(d.triples) for d in docs)
+    return to_ntriples([*ontology_triples(), *reference_triples()])
 
 
 def validate_files(paths: Sequence[Path], fmt: str | None = None, store: Store | None = None,
@@ -246,12 +245,8 @@ def _background_index() -> tuple[dict[rdflib.term.Node, tuple[tuple[Any, Any, An
     return {k: tuple(v) for k, v in by_subject.items()}, tuple(axioms)
 
 
-def _background_subjects() -> frozenset[str]:
-    return _background_subject_set()
-
-
 @cache
-def _background_subject_set() -> frozenset[str]:
+def _background_subjects() -> frozenset[str]:
     return frozenset(str(s) for s in _background_index()[0] if isinstance(s, rdflib.URIRef))
 
 
