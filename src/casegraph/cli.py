@@ -226,7 +226,10 @@ def submit(paths: tuple[Path, ...], input_format: str | None, rejects: Path | No
             bar.update(task, advance=1, last=f"{o.status}: {Path(o.file).name}")
             if fmt == "text":  # as it happens, so that an interrupted run still says what landed
                 line = f"{o.status:>10}  {o.id or '-':<16}  {o.file}  ({o.message.splitlines()[0] if o.message else ''})"
-                bar.console.print(line, markup=False, highlight=False, soft_wrap=True) if bar.live.is_started else click.echo(line)
+                if bar.live.is_started:
+                    bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+                else:
+                    click.echo(line)
 
         summary = do_submit(store, files, fmt=input_format, progress=done)
     if fmt == "json":
