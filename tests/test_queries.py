@@ -162,6 +162,37 @@ def test_mechanistic_claims(store: Store) -> None:
     assert hyp and {r["evidence"] for r in hyp} == {"hypothesis"}
     il31 = rows(store, "mechanistic-claims", entity="IL-31")
     assert il31 and all("interleukin-31" in f"{r['subject']} {r['object']}" for r in il31)
+    # "Dupilumab, as a targeted treatment, may be more suitable for these cases" (than azathioprine and
+    # cyclosporine, the sentence before); "Long-term safety data for dupilumab is still lacking".
+    suitable = [r for s, r in text.items() if "more suitable" in s]
+    assert len(suitable) == 1 and suitable[0]["subject"] == "dupilumab"
+    assert set(str(suitable[0]["comparedWith"]).split(" + ")) == {"azathioprine", "ciclosporin"}
+    gap = [r for s, r in text.items() if "safety data for dupilumab is still lacking" in s]
+    assert gap and gap[0]["object"] == "cancer"
+    # "Monoclonal antibodies are promising therapies for atopic conditions, although its efficacy for
+    # atopic dermatitis (AD) is debated and the side-effect profile is not entirely known."
+    mab = {r["direction"]: r["object"] for s, r in text.items() if r["subject"] == "monoclonal antibodies"}
+    assert mab.get("is a promising therapy for") == "atopic disease"
+    assert mab.get("has debated or unproven efficacy for") == "atopic dermatitis"
+    assert mab.get("has no established safety for") == "atopic disease"
+    by_comparator = rows(store, "mechanistic-claims", entity="azathioprine")
+    assert any("more suitable" in str(r["statement"]) for r in by_comparator)
+
+
+def test_recommendations(store: Store) -> None:
+    result = rows(store, "recommendations")
+    kinds = {str(r["statement"]): r["kind"] for r in result}
+    # Report 000: "it is always important to evaluate each patient individually ..." and "Larger studies
+    # with long-term follow-up are warranted."; report 002: "additional work to clarify the pathogenesis
+    # of AD is needed"; report 004: "Additional studies are needed to better assess efficacy and safety".
+    assert len(result) == 4
+    advice = [s for s, k in kinds.items() if k == "practice advice"]
+    assert len(advice) == 1 and "climb the full therapeutic ladder" in advice[0]
+    research = rows(store, "recommendations", kind="call for research")
+    assert len(research) == 3
+    dupi = rows(store, "recommendations", entity="dupilumab")
+    assert {str(r["source"]) for r in dupi} and all("dupilumab" in str(r["concerns"]) for r in dupi)
+    assert not any("pathogenesis of AD" in str(r["statement"]) for r in dupi)
 
 
 def test_off_label_uses(store: Store) -> None:

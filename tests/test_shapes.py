@@ -392,6 +392,19 @@ BREAKS: dict[str, Break] = {
     "claim-pValue-over-1": Break(
         OMA, put(O["claim-adapt-trial"], CG.pValue, Literal(Decimal("1.5"))), O["claim-adapt-trial"],
         "P value is a decimal between 0 and 1", NO_CASE, CG.pValue, "1.5"),
+    "comparative-claim-without-comparator": Break(
+        CANCER, drop(A["claim-dupilumab-more-suitable"], CG.comparedWith), A["claim-dupilumab-more-suitable"],
+        "must name what its subject is compared with", NO_CASE, CG.comparedWith),
+    # Breslow thickness may go without a time point only as a characteristic of the melanoma.
+    "characteristic-measurement-of-nothing": Break(
+        CANCER, drop(A["case1-breslow"], CG.measurementOf), A["case1-breslow"],
+        "needs one time point (cg:atTime)", A.case1, CG.atTime),
+    "recommendation-kind-missing": Break(
+        CANCER, drop(A["rec-larger-studies"], CG.recommendationKind), A["rec-larger-studies"],
+        "needs one kind (cg:recommendationKind)", NO_CASE, CG.recommendationKind),
+    "recommendation-sourceText-missing": Break(
+        DM, drop(D["rec-further-studies"], CG.sourceText), D["rec-further-studies"],
+        "must quote its source statement", NO_CASE, CG.sourceText),
 }
 
 
