@@ -89,7 +89,12 @@ class Submission:
         return SUBMISSIONS_GRAPH_PREFIX + self.id
 
     def subjects(self) -> set[str]:
+        """IRIs this submission describes (its focus nodes)."""
         return {t.subject.value for t in self.triples if isinstance(t.subject, ox.NamedNode)}
+
+    def references(self) -> set[str]:
+        """IRIs this submission points to (objects of its triples, classes included)."""
+        return {t.object.value for t in self.triples if isinstance(t.object, ox.NamedNode)}
 
 
 def detect_format(path: Path, text: str, override: str | None = None) -> str:

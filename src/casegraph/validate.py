@@ -131,44 +131,72 @@ def _background_ntriples() -> bytes:
     return to_ntriples([*ontology_triples(), *reference_triples()])
 
 
+ENGINES = ("sparql", "pyshacl")
+
+
 def validate_files(paths: Sequence[Path], fmt: str | None = None, store: Store | None = None,
-                   profile: str = "submission") -> ValidationReport:
+                   profile: str = "submission", engine: str = "sparql") -> ValidationReport:
     """Validate files (raises :class:`InputError` for unreadable files).
 
     ``profile="submission"`` (default): any accepted format, the case shapes plus the intake shapes; with a
     ``store``, references resolve against the graph and a node the graph already holds may not be redefined.
     ``profile="seed"``: the curated RDF files of ``data/cases`` as a build checks them (case shapes only).
+    ``engine``: ``"sparql"`` (the shapes compiled to SPARQL, see :mod:`casegraph.shaclsparql`) or
+    ``"pyshacl"`` (the reference implementation; slower, same results).
     """
     from casegraph.readers import read_submission
 
     if profile == "seed":
-        return validate_documents([parse_file(p, fmt) for p in paths])
+        return validate_documents([parse_file(p, fmt) for p in paths], engine=engine)
 
-    return validate_submissions([read_submission(p, fmt) for p in paths], store)
+    return validate_submissions([read_submission(p, fmt) for p in paths], store, engine=engine)
 
 
-def validate_documents(docs: Iterable[RdfDocument]) -> ValidationReport:
-    """Validate files already parsed (the build reuses the documents it loads)."""
-    import pyshacl  # late import: it pulls in a lot
+def validate_documents(docs: Iterable[RdfDocument], engine: str = "sparql") -> ValidationReport:
+    """Validate files already parsed (the build reuses the documents it loads).
 
-    from casegraph import sparqlcache
-
-    sparqlcache.install()
+    Everything is checked: the case files and the reference data (whose terms the shapes also target).
+    """
     docs = list(docs)
     data = rdflib.Graph()
     data.parse(data=_background_ntriples(), format="nt")
     owner: dict[rdflib.term.Node, str] = {}
+    triples: list[Any] = []
     for doc in docs:
         part = rdflib.Graph().parse(data=to_ntriples(doc.triples), format="nt")
         for s in part.subjects():
             owner.setdefault(s, str(doc.path))
         data += part
-    _conforms, results_graph, _text = pyshacl.validate(
-        data, shacl_graph=_shapes(False), inference="none", advanced=True, allow_warnings=True
-    )
+        triples.extend(doc.triples)
+    if engine == "pyshacl":
+        results_graph = _pyshacl(data, _shapes(False))
+    else:
+        from casegraph import shaclsparql
+
+        store = shaclsparql.check_store(shaclsparql.default_graph_quads(ontology_triples()),
+                                        [*reference_triples(), *triples])
+        results_graph = shaclsparql.report_graph(shaclsparql.run(_checks(False), store))
     issues = [_issue(results_graph, r, data, owner) for r in results_graph.subjects(SH.resultSeverity, None)]
     issues.sort(key=lambda i: (i.file or "", i.case or "", i.focus, i.field or ""))
     return ValidationReport(files=[str(d.path) for d in docs], issues=issues, report_graph=results_graph)
+
+
+def _pyshacl(data: rdflib.Graph, shapes: rdflib.Graph, focus: list[Any] | None = None) -> rdflib.Graph:
+    import pyshacl  # late import: it pulls in a lot
+
+    from casegraph import sparqlcache
+
+    sparqlcache.install()
+    _conforms, results, _text = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, focus_nodes=focus)
+    return results  # type: ignore[no-any-return]
+
+
+@cache
+def _checks(intake: bool) -> tuple[Any, ...]:
+    from casegraph import shaclsparql
+
+    return shaclsparql.compile_shapes(_shapes(intake))
 
 
 def _label(graph: rdflib.Graph, node: rdflib.term.Node | None) -> str | None:
@@ -271,19 +299,6 @@ def _slim_background(own: rdflib.Graph) -> rdflib.Graph:
     return graph
 
 
-def _from_graph(store: Store, iris: set[str]) -> bytes:
-    """N-Triples of what the store holds about ``iris`` (nodes a submission refers to but does not define)."""
-    import pyoxigraph as ox
-
-    if not iris:
-        return b""
-    triples: list[ox.Triple] = []
-    for iri in sorted(iris):
-        for quad in store._store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
-            triples.append(ox.Triple(quad.subject, quad.predicate, quad.object))
-    return to_ntriples(triples)
-
-
 def _defined_elsewhere(store: Store, sub: Submission) -> dict[str, str]:
     """Subjects of ``sub`` that the graph already defines, with the graph that holds them."""
     import pyoxigraph as ox
@@ -298,16 +313,17 @@ def _defined_elsewhere(store: Store, sub: Submission) -> dict[str, str]:
     return found
 
 
-def validate_submissions(subs: Sequence[Submission], store: Store | None = None) -> ValidationReport:
-    """Validate submissions one by one against the shapes, the intake shapes and (with a store) the graph.
+def validate_submissions(subs: Sequence[Submission], store: Store | None = None,
+                         engine: str = "sparql") -> ValidationReport:
+    """Validate submissions against the shapes, the intake shapes and (with a store) the graph.
 
-    Only the submission's own nodes are focus nodes: the reference data and the graph are there for
-    references to resolve, not to be validated again.
+    Only the submissions' own nodes are focus nodes: the reference data and the graph are there for
+    references to resolve, not to be validated again. Each submission is judged on its own, as if it were
+    the only one (see :func:`check_submissions`).
     """
     report = ValidationReport(files=[str(s.path) for s in subs])
     graphs = rdflib.Graph()
-    for sub in subs:
-        one = validate_submission(sub, store)
+    for one in check_submissions(subs, store, engine=engine):
         report.issues.extend(one.issues)
         if one.report_graph is not None:
             graphs += one.report_graph
@@ -315,13 +331,65 @@ def validate_submissions(subs: Sequence[Submission], store: Store | None = None)
     return report
 
 
-def validate_submission(sub: Submission, store: Store | None = None) -> ValidationReport:
+def validate_submission(sub: Submission, store: Store | None = None, engine: str = "sparql") -> ValidationReport:
     """Validate one submission; see :func:`validate_submissions`."""
-    import pyshacl
+    return check_submissions([sub], store, engine=engine)[0]
 
-    from casegraph import sparqlcache
 
-    sparqlcache.install()
+def independent(subs: Sequence[Submission]) -> tuple[list[int], list[int]]:
+    """Split submissions into those that can be checked together and those that must be checked alone.
+
+    Checking several submissions in one run gives each the result it would get alone only if none of them
+    defines a node another one defines or refers to. Returns (indexes of those, indexes of the others).
+    """
+    owner: dict[str, int] = {}
+    clash: set[int] = set()
+    for i, sub in enumerate(subs):
+        for iri in sub.subjects():
+            if iri in owner:
+                clash.update((owner[iri], i))
+            else:
+                owner[iri] = i
+    for i, sub in enumerate(subs):
+        for iri in sub.references():
+            j = owner.get(iri)
+            if j is not None and j != i:
+                clash.update((i, j))
+    together = [i for i in range(len(subs)) if i not in clash]
+    return together, sorted(clash)
+
+
+def check_submissions(subs: Sequence[Submission], store: Store | None = None,
+                      engine: str = "sparql") -> list[ValidationReport]:
+    """One report per submission, in order; each as if that submission were validated alone.
+
+    With the SPARQL engine, submissions that do not touch one another's nodes are checked in one run over
+    the background, the graph nodes they refer to and all of them together, which is what makes batch
+    intake fast; the others are checked one at a time.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r}; use one of {', '.join(ENGINES)}")
+    reports: list[ValidationReport | None] = [None] * len(subs)
+    pending: list[int] = []
+    for i, sub in enumerate(subs):
+        if sub.deid:
+            reports[i] = _deid_report(sub)
+        else:
+            pending.append(i)
+    if engine == "pyshacl":
+        for i in pending:
+            reports[i] = _check_with_pyshacl(subs[i], store)
+    else:
+        together, alone = independent([subs[i] for i in pending])
+        groups = [[pending[k] for k in together]] + [[pending[k]] for k in alone]
+        for group in groups:
+            if group:
+                for i, report in zip(group, _check_group([subs[i] for i in group], store), strict=True):
+                    reports[i] = report
+    return [r for r in reports if r is not None]
+
+
+def _deid_report(sub: Submission) -> ValidationReport:
     file = str(sub.path)
     issues = [
         ValidationIssue(severity="violation", message=p.message, focus=sub.base, focus_label=None, field=None,
@@ -329,31 +397,100 @@ def validate_submission(sub: Submission, store: Store | None = None) -> Validati
                         location=p.location)
         for p in sub.deid
     ]
-    if sub.deid:
-        return ValidationReport(files=[file], issues=issues, report_graph=rdflib.Graph())
+    return ValidationReport(files=[file], issues=issues, report_graph=rdflib.Graph())
+
+
+def _redefinitions(store: Store | None, sub: Submission, own: rdflib.Graph | None = None) -> list[ValidationIssue]:
+    if store is None:
+        return []
+    issues = []
+    for iri, graph in sorted(_defined_elsewhere(store, sub).items()):
+        label = _label(own, rdflib.URIRef(iri)) if own is not None else None
+        issues.append(ValidationIssue(
+            severity="violation", focus=iri, focus_label=label, field=None,
+            field_label=None, value=None, case=None, case_label=None, file=str(sub.path), shape=None,
+            location=sub.node_paths.get(iri),
+            message=f"<{iri}> is already defined in the graph ({graph}); refer to it instead of "
+                    "redefining it, or give this node an IRI of its own."))
+    return issues
+
+
+def _context(store: Store | None, subs: Sequence[Submission]) -> list[Any]:
+    """Triples of the graph about the nodes the submissions refer to but neither define nor find in the
+    reference data."""
+    import pyoxigraph as ox
+
+    if store is None:
+        return []
+    own: set[str] = set()
+    wanted: set[str] = set()
+    for sub in subs:
+        own |= sub.subjects()
+        wanted |= sub.references()
+    triples: list[ox.Triple] = []
+    for iri in sorted(wanted - own - _background_subjects()):
+        for quad in store._store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+            triples.append(ox.Triple(quad.subject, quad.predicate, quad.object))
+    return triples
+
+
+@cache
+def _background_quads() -> tuple[Any, ...]:
+    from casegraph import shaclsparql
+
+    return shaclsparql.default_graph_quads([*ontology_triples(), *reference_triples()])
+
+
+def _check_group(subs: Sequence[Submission], store: Store | None) -> list[ValidationReport]:
+    """Check submissions that do not touch one another's nodes in one SPARQL run."""
+    from casegraph import shaclsparql
+
+    triples = [t for sub in subs for t in sub.triples]
+    context = _context(store, subs)
+    check_store = shaclsparql.check_store(_background_quads(), triples, context)
+    results = shaclsparql.run(_checks(True), check_store)
+    owner: dict[str, int] = {}
+    for i, sub in enumerate(subs):
+        for iri in sub.subjects():
+            owner[iri] = i
+    by_sub: dict[int, list[Any]] = defaultdict(list)
+    for r in results:
+        by_sub[owner.get(r.focus.value, 0)].append(r)
+    reports = []
+    for i, sub in enumerate(subs):
+        mine = by_sub.get(i, [])
+        redefined = _redefinitions(store, sub)
+        graph = shaclsparql.report_graph(mine)
+        issues: list[ValidationIssue] = []
+        if mine or redefined:
+            own = rdflib.Graph().parse(data=to_ntriples(sub.triples), format="nt")
+            data = _slim_background(own)
+            data += own
+            if context:
+                data.parse(data=to_ntriples(context), format="nt")
+            owner_file = dict.fromkeys(own.subjects(), str(sub.path))
+            issues = [_locate(_issue(graph, r, data, owner_file), sub)
+                      for r in graph.subjects(SH.resultSeverity, None)]
+            issues += _redefinitions(store, sub, own)
+        issues.sort(key=lambda x: (x.case or "", x.location or x.focus, x.field or ""))
+        reports.append(ValidationReport(files=[str(sub.path)], issues=issues, report_graph=graph))
+    return reports
+
+
+def _check_with_pyshacl(sub: Submission, store: Store | None) -> ValidationReport:
+    """The reference implementation: pyshacl over the submission, its slim background and graph context."""
+    file = str(sub.path)
     own = rdflib.Graph().parse(data=to_ntriples(sub.triples), format="nt")
     data = _slim_background(own)
     data += own
-    if store is not None:
-        referenced = {str(o) for o in own.objects() if isinstance(o, rdflib.URIRef)}
-        missing = referenced - sub.subjects() - _background_subjects()
-        extra = _from_graph(store, missing)
-        if extra:
-            data.parse(data=extra, format="nt")
-        for iri, graph in sorted(_defined_elsewhere(store, sub).items()):
-            issues.append(ValidationIssue(
-                severity="violation", focus=iri, focus_label=_label(own, rdflib.URIRef(iri)), field=None,
-                field_label=None, value=None, case=None, case_label=None, file=file, shape=None,
-                location=sub.node_paths.get(iri),
-                message=f"<{iri}> is already defined in the graph ({graph}); refer to it instead of "
-                        "redefining it, or give this node an IRI of its own."))
-    focus: list[str | rdflib.URIRef] = sorted(s for s in own.subjects() if isinstance(s, rdflib.URIRef))
-    _conforms, results, _text = pyshacl.validate(
-        data, shacl_graph=_shapes(True), inference="none", advanced=True, allow_warnings=True, focus_nodes=focus)
+    context = _context(store, [sub])
+    if context:
+        data.parse(data=to_ntriples(context), format="nt")
+    focus: list[Any] = sorted(s for s in own.subjects() if isinstance(s, rdflib.URIRef))
+    results = _pyshacl(data, _shapes(True), focus)
     owner = dict.fromkeys(own.subjects(), file)
-    for r in results.subjects(SH.resultSeverity, None):
-        issue = _issue(results, r, data, owner)
-        issues.append(_locate(issue, sub))
+    issues = [_locate(_issue(results, r, data, owner), sub) for r in results.subjects(SH.resultSeverity, None)]
+    issues += _redefinitions(store, sub, own)
     issues.sort(key=lambda i: (i.case or "", i.location or i.focus, i.field or ""))
     return ValidationReport(files=[file], issues=issues, report_graph=results)
 
