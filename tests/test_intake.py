@@ -29,6 +29,7 @@ from casegraph.validate import validate_submissions
 
 DATA = Path(__file__).parent / "data"
 CASE_DOC = DATA / "omalizumab-ad.case.json"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PHENOPACKET = DATA / "omalizumab-ad.phenopacket.json"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CG = "https://w3id.org/casegraph/ontology#"
@@ -401,13 +402,53 @@ def test_rebuild_keeps_submissions(store_dir: Path) -> None:
         assert [r.id for r in list_submissions(s)] == ids
 
 
+def _turtle(path: Path, triples: list[ox.Triple]) -> Path:
+    path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE) or b"")
+    return path
+
+
+def test_a_batch_gives_each_file_the_outcome_it_would_get_alone(tmp_path: Path, store: Store) -> None:
+    # a.ttl is a whole case with IRIs of its own; b.ttl adds a condition that points to a.ttl's case,
+    # report and patient (so it needs a.ttl in the graph first); c.ttl redefines a node of a.ttl; d.json
+    # is another case and e.json an exact copy of it.
+    a_triples = read_submission(CASE_DOC).triples
+    a = _turtle(tmp_path / "a.ttl", a_triples)
+    finding = next(t.subject for t in a_triples
+                   if t.predicate.value == RDF_TYPE and t.object.value == CG + "Condition")
+    copy = ox.NamedNode(finding.value + "-again")
+    b = _turtle(tmp_path / "b.ttl", [ox.Triple(copy, t.predicate, t.object) for t in a_triples if t.subject == finding])
+    c = _turtle(tmp_path / "c.ttl", [t for t in a_triples if t.subject == finding])
+    d = write(tmp_path / "d.json", doc(caseLabel="another boy"))
+    e = write(tmp_path / "e.json", doc(caseLabel="another boy"))
+    summary = submit(store, [a, b, c, d, e])
+    status = {Path(o.file).name: o.status for o in summary.outcomes}
+    assert status == {"a.ttl": "accepted", "b.ttl": "accepted", "c.ttl": "rejected", "d.json": "accepted",
+                      "e.json": "duplicate"}
+    c_report = next(o.report for o in summary.outcomes if o.file.endswith("c.ttl"))
+    assert c_report is not None and any("already defined in the graph" in i.message for i in c_report.violations)
+    assert len(list_submissions(store)) == 3
+
+
+def test_a_file_referring_to_a_rejected_file_of_its_batch_is_rejected(tmp_path: Path, store: Store) -> None:
+    a_triples = [t for t in read_submission(CASE_DOC).triples if t.predicate.value != CG + "doi"]  # no source id
+    a = _turtle(tmp_path / "a.ttl", a_triples)
+    finding = next(t.subject for t in a_triples
+                   if t.predicate.value == RDF_TYPE and t.object.value == CG + "Condition")
+    copy = ox.NamedNode(finding.value + "-again")
+    b = _turtle(tmp_path / "b.ttl", [ox.Triple(copy, t.predicate, t.object) for t in a_triples if t.subject == finding])
+    summary = submit(store, [a, b])
+    assert [o.status for o in summary.outcomes] == ["rejected", "rejected"]
+    assert list_submissions(store) == []
+
+
 def test_sigkill_mid_batch_leaves_only_whole_submissions(tmp_path: Path, store_dir: Path) -> None:
     folder = tmp_path / "batch"
     folder.mkdir()
     for i in range(60):
         write(folder / f"case{i:03}.json", doc(caseLabel=f"batch case {i}"))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "casegraph", "submit", str(folder), "--store", str(store_dir), "-q"],
+    proc = subprocess.Popen([sys.executable, "-m", "casegraph", "submit", str(folder), "--store", str(store_dir), "-q",
+                             "--batch-size", "4"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
     accepted = 0
     assert proc.stdout is not None

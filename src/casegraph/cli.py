@@ -158,10 +158,12 @@ INPUT_FORMAT_HELP = ("Format of the input when extension and content do not tell
               help="Refuse files larger than this (default 50 MB).")
 @click.option("--profile", type=click.Choice(["submission", "seed"]), default="submission", show_default=True,
               help="submission: shapes, intake shapes and the graph; seed: the curated data/cases files as a build checks them.")
+@click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql", show_default=True,
+              help="sparql: the shapes compiled to SPARQL (fast); pyshacl: the reference SHACL engine (slow, same results).")
 @_store_option
 @_handle_errors
 def validate(files: tuple[Path, ...], fmt: str, input_format: str | None, max_bytes: int | None, profile: str,
-             store_path: Path | None) -> None:
+             engine: str, store_path: Path | None) -> None:
     """Validate case FILES (any accepted format) against the shapes and the graph, without storing them.
 
     Exit 0 all conform (warnings allowed), 1 violations, 2 unreadable input.
@@ -174,11 +176,11 @@ def validate(files: tuple[Path, ...], fmt: str, input_format: str | None, max_by
     if profile == "seed":
         from casegraph.validate import validate_files
 
-        report = validate_files(list(files), input_format, profile="seed")
+        report = validate_files(list(files), input_format, profile="seed", engine=engine)
     else:
         subs = [read_submission(p, input_format, max_bytes or DEFAULT_MAX_BYTES) for p in files]
         with open_store(store_path, progress=_progress()) as store:
-            report = validate_submissions(subs, store)
+            report = validate_submissions(subs, store, engine=engine)
     if fmt == "json":
         click.echo(report.to_json())
     elif fmt == "turtle":
@@ -195,10 +197,12 @@ def validate(files: tuple[Path, ...], fmt: str, input_format: str | None, max_by
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Summary format.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=250, show_default=True,
+              help="Files validated and written together (each still whole); a killed run loses at most the batch in progress.")
 @_store_option
 @_handle_errors
 def submit(paths: tuple[Path, ...], input_format: str | None, rejects: Path | None, fmt: str, quiet: bool,
-           store_path: Path | None) -> None:
+           batch_size: int, store_path: Path | None) -> None:
     """Validate and store case submissions: FILES and/or folders (searched recursively).
 
     Each conforming file goes in whole, in a named graph of its own with its provenance; a file with
@@ -231,7 +235,7 @@ def submit(paths: tuple[Path, ...], input_format: str | None, rejects: Path | No
                 else:
                     click.echo(line)
 
-        summary = do_submit(store, files, fmt=input_format, progress=done)
+        summary = do_submit(store, files, fmt=input_format, progress=done, batch_size=batch_size)
     if fmt == "json":
         click.echo(summary.to_json())
     else:
