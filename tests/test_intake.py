@@ -407,16 +407,23 @@ def _turtle(path: Path, triples: list[ox.Triple]) -> Path:
     return path
 
 
+def _dependent_file(path: Path, triples: list[ox.Triple]) -> tuple[ox.NamedNode, Path]:
+    """A file holding a copy (new IRI) of the first condition in ``triples``, still pointing to its case,
+    report and patient there; returns the original condition and the file."""
+    condition = next(t.subject for t in triples
+                     if t.predicate.value == RDF_TYPE and t.object.value == CG + "Condition")
+    assert isinstance(condition, ox.NamedNode)
+    copy = ox.NamedNode(condition.value + "-again")
+    return condition, _turtle(path, [ox.Triple(copy, t.predicate, t.object) for t in triples if t.subject == condition])
+
+
 def test_a_batch_gives_each_file_the_outcome_it_would_get_alone(tmp_path: Path, store: Store) -> None:
     # a.ttl is a whole case with IRIs of its own; b.ttl adds a condition that points to a.ttl's case,
     # report and patient (so it needs a.ttl in the graph first); c.ttl redefines a node of a.ttl; d.json
     # is another case and e.json an exact copy of it.
     a_triples = read_submission(CASE_DOC).triples
     a = _turtle(tmp_path / "a.ttl", a_triples)
-    finding = next(t.subject for t in a_triples
-                   if t.predicate.value == RDF_TYPE and t.object.value == CG + "Condition")
-    copy = ox.NamedNode(finding.value + "-again")
-    b = _turtle(tmp_path / "b.ttl", [ox.Triple(copy, t.predicate, t.object) for t in a_triples if t.subject == finding])
+    finding, b = _dependent_file(tmp_path / "b.ttl", a_triples)
     c = _turtle(tmp_path / "c.ttl", [t for t in a_triples if t.subject == finding])
     d = write(tmp_path / "d.json", doc(caseLabel="another boy"))
     e = write(tmp_path / "e.json", doc(caseLabel="another boy"))
@@ -432,10 +439,7 @@ def test_a_batch_gives_each_file_the_outcome_it_would_get_alone(tmp_path: Path, 
 def test_a_file_referring_to_a_rejected_file_of_its_batch_is_rejected(tmp_path: Path, store: Store) -> None:
     a_triples = [t for t in read_submission(CASE_DOC).triples if t.predicate.value != CG + "doi"]  # no source id
     a = _turtle(tmp_path / "a.ttl", a_triples)
-    finding = next(t.subject for t in a_triples
-                   if t.predicate.value == RDF_TYPE and t.object.value == CG + "Condition")
-    copy = ox.NamedNode(finding.value + "-again")
-    b = _turtle(tmp_path / "b.ttl", [ox.Triple(copy, t.predicate, t.object) for t in a_triples if t.subject == finding])
+    _finding, b = _dependent_file(tmp_path / "b.ttl", a_triples)
     summary = submit(store, [a, b])
     assert [o.status for o in summary.outcomes] == ["rejected", "rejected"]
     assert list_submissions(store) == []

@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,13 +88,23 @@ class Submission:
     def graph(self) -> str:
         return SUBMISSIONS_GRAPH_PREFIX + self.id
 
-    def subjects(self) -> set[str]:
+    def subjects(self) -> frozenset[str]:
         """IRIs this submission describes (its focus nodes)."""
-        return {t.subject.value for t in self.triples if isinstance(t.subject, ox.NamedNode)}
+        return self._subjects
 
-    def references(self) -> set[str]:
+    def references(self) -> frozenset[str]:
         """IRIs this submission points to (objects of its triples, classes included)."""
-        return {t.object.value for t in self.triples if isinstance(t.object, ox.NamedNode)}
+        return self._references
+
+    # Intake asks for both many times per submission (batching, context, redefinitions, derived triples);
+    # the triples do not change once read, so each set is computed once.
+    @cached_property
+    def _subjects(self) -> frozenset[str]:
+        return frozenset(t.subject.value for t in self.triples if isinstance(t.subject, ox.NamedNode))
+
+    @cached_property
+    def _references(self) -> frozenset[str]:
+        return frozenset(t.object.value for t in self.triples if isinstance(t.object, ox.NamedNode))
 
 
 def detect_format(path: Path, text: str, override: str | None = None) -> str:

@@ -156,19 +156,20 @@ def validate_documents(docs: Iterable[RdfDocument], engine: str = "sparql") -> V
     """Validate files already parsed (the build reuses the documents it loads).
 
     Everything is checked: the case files and the reference data (whose terms the shapes also target).
+    The rdflib copy of the data that reports need for labels is made only when there is something to report
+    (or for pyshacl, which validates it).
     """
     docs = list(docs)
-    data = rdflib.Graph()
-    data.parse(data=_background_ntriples(), format="nt")
-    owner: dict[rdflib.term.Node, str] = {}
-    triples: list[Any] = []
-    for doc in docs:
-        part = rdflib.Graph().parse(data=to_ntriples(doc.triples), format="nt")
-        for s in part.subjects():
-            owner.setdefault(s, str(doc.path))
-        data += part
-        triples.extend(doc.triples)
+    triples = [t for doc in docs for t in doc.triples]
+
+    def rdflib_data() -> rdflib.Graph:
+        graph = rdflib.Graph()
+        graph.parse(data=_background_ntriples() + to_ntriples(triples), format="nt")
+        return graph
+
+    data: rdflib.Graph | None = None
     if engine == "pyshacl":
+        data = rdflib_data()
         results_graph = _pyshacl(data, _shapes(False))
     else:
         from casegraph import shaclsparql
@@ -176,7 +177,20 @@ def validate_documents(docs: Iterable[RdfDocument], engine: str = "sparql") -> V
         store = shaclsparql.check_store(shaclsparql.default_graph_quads(ontology_triples()),
                                         [*reference_triples(), *triples])
         results_graph = shaclsparql.report_graph(shaclsparql.run(_checks(False), store))
-    issues = [_issue(results_graph, r, data, owner) for r in results_graph.subjects(SH.resultSeverity, None)]
+    issues: list[ValidationIssue] = []
+    results = list(results_graph.subjects(SH.resultSeverity, None))
+    if results:
+        import pyoxigraph as ox
+
+        from casegraph.shaclsparql import to_rdflib
+
+        data = data if data is not None else rdflib_data()
+        owner: dict[rdflib.term.Node, str] = {}
+        for doc in docs:
+            for t in doc.triples:
+                if not isinstance(t.subject, ox.Triple):
+                    owner.setdefault(to_rdflib(t.subject), str(doc.path))
+        issues = [_issue(results_graph, r, data, owner) for r in results]
     issues.sort(key=lambda i: (i.file or "", i.case or "", i.focus, i.field or ""))
     return ValidationReport(files=[str(d.path) for d in docs], issues=issues, report_graph=results_graph)
 
@@ -400,14 +414,12 @@ def _deid_report(sub: Submission) -> ValidationReport:
     return ValidationReport(files=[file], issues=issues, report_graph=rdflib.Graph())
 
 
-def _redefinitions(store: Store | None, sub: Submission, own: rdflib.Graph | None = None) -> list[ValidationIssue]:
-    if store is None:
-        return []
+def _redefinitions(sub: Submission, found: dict[str, str], own: rdflib.Graph) -> list[ValidationIssue]:
+    """Violations for the nodes of ``sub`` the graph already defines (``found``: IRI -> graph holding it)."""
     issues = []
-    for iri, graph in sorted(_defined_elsewhere(store, sub).items()):
-        label = _label(own, rdflib.URIRef(iri)) if own is not None else None
+    for iri, graph in sorted(found.items()):
         issues.append(ValidationIssue(
-            severity="violation", focus=iri, focus_label=label, field=None,
+            severity="violation", focus=iri, focus_label=_label(own, rdflib.URIRef(iri)), field=None,
             field_label=None, value=None, case=None, case_label=None, file=str(sub.path), shape=None,
             location=sub.node_paths.get(iri),
             message=f"<{iri}> is already defined in the graph ({graph}); refer to it instead of "
@@ -459,7 +471,7 @@ def _check_group(subs: Sequence[Submission], store: Store | None) -> list[Valida
     reports = []
     for i, sub in enumerate(subs):
         mine = by_sub.get(i, [])
-        redefined = _redefinitions(store, sub)
+        redefined = _defined_elsewhere(store, sub) if store is not None else {}
         graph = shaclsparql.report_graph(mine)
         issues: list[ValidationIssue] = []
         if mine or redefined:
@@ -471,7 +483,7 @@ def _check_group(subs: Sequence[Submission], store: Store | None) -> list[Valida
             owner_file = dict.fromkeys(own.subjects(), str(sub.path))
             issues = [_locate(_issue(graph, r, data, owner_file), sub)
                       for r in graph.subjects(SH.resultSeverity, None)]
-            issues += _redefinitions(store, sub, own)
+            issues += _redefinitions(sub, redefined, own)
         issues.sort(key=lambda x: (x.case or "", x.location or x.focus, x.field or ""))
         reports.append(ValidationReport(files=[str(sub.path)], issues=issues, report_graph=graph))
     return reports
@@ -490,7 +502,8 @@ def _check_with_pyshacl(sub: Submission, store: Store | None) -> ValidationRepor
     results = _pyshacl(data, _shapes(True), focus)
     owner = dict.fromkeys(own.subjects(), file)
     issues = [_locate(_issue(results, r, data, owner), sub) for r in results.subjects(SH.resultSeverity, None)]
-    issues += _redefinitions(store, sub, own)
+    if store is not None:
+        issues += _redefinitions(sub, _defined_elsewhere(store, sub), own)
     issues.sort(key=lambda i: (i.case or "", i.location or i.focus, i.field or ""))
     return ValidationReport(files=[file], issues=issues, report_graph=results)
 
