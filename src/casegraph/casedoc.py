@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
@@ -23,6 +23,9 @@ import yaml
 from casegraph import resources
 from casegraph.errors import InputError
 from casegraph.readers import Mapped
+
+if TYPE_CHECKING:
+    from casegraph import jsonld_subset
 
 #: The IRI a document may name as its ``@context``; it is never fetched, the shipped file is used.
 CONTEXT_IRI = "https://w3id.org/casegraph/context/case-document.jsonld"
@@ -40,9 +43,13 @@ _LISTS: dict[str, tuple[str | None, bool]] = {
     "changes": ("RegimenChange", False),
     "adverseEvents": (None, False),
     "decisions": ("ClinicalDecision", False),
+    "events": (None, False),
 }
-_TIME_KEYS = ("at", "start", "end", "validFrom")
+#: Top-level lists of what the source states beyond the case's facts: linked to the source, not to the case.
+_STATEMENTS = {"claims": "MechanisticClaim", "recommendations": "Recommendation"}
+_TIME_KEYS = ("at", "start", "end", "validFrom", "validAt", "onsetAt")
 _KIND_TYPES = {"monoclonal-antibody": "MonoclonalAntibody", "small-molecule": "SmallMoleculeDrug", "drug": "Drug"}
+_EVENT_TYPES = {"event": "ClinicalEvent", "flare": "Flare", "follow-up-visit": "FollowUpVisit"}
 
 
 @cache
@@ -152,7 +159,14 @@ def key_path(parts: Iterator[Any] | list[Any] | tuple[Any, ...]) -> str:
 
 
 def check_schema(path: Path, data: Any) -> None:
-    """Every schema error, each with its key path; raise :class:`InputError` if there is any."""
+    """Every schema error, each with its key path; raise :class:`InputError` if there is any.
+
+    jsonschema-rs answers "valid?" in microseconds, a hundred times faster than jsonschema, which is
+    what batch intake needs; the python jsonschema validator then explains the documents it rejects
+    (its errors carry what the messages need). tests/test_casedoc_schema.py holds the two to the same verdict.
+    """
+    if _fast_validator().is_valid(data):
+        return
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema())
@@ -166,6 +180,13 @@ def check_schema(path: Path, data: Any) -> None:
         lines.append(f"  ... and {len(errors) - 50} more")
     lines.append(f"  (schema: {resources.case_schema_file().name})")
     raise InputError("\n".join(lines))
+
+
+@cache
+def _fast_validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(schema())
 
 
 def _schema_message(err: Any) -> str:
@@ -214,10 +235,13 @@ class _Builder:
     def time_point(self, value: Any, path: list[Any]) -> dict[str, Any]:
         if value == "presentation":
             value = {"relativeTo": "presentation", "direction": "at"}
-        return self.node(value, path, "TimePoint")
+        return self.node({"anchor": "start", **value}, path, "TimePoint")  # an offset counts from the start by default
 
-    def reasons(self, values: list[dict[str, Any]], path: list[Any]) -> list[dict[str, Any]]:
-        return [self.node(r, [*path, i], "Reason") for i, r in enumerate(values)]
+    def reasons(self, value: Any, path: list[Any]) -> Any:
+        """A reason object, the id of a reason given elsewhere in the document, or a list of either."""
+        if isinstance(value, list):
+            return [self.reasons(r, [*path, i]) for i, r in enumerate(value)]
+        return self.node(value, path, "Reason") if isinstance(value, dict) else value
 
 
 def to_jsonld(data: dict[str, Any], base: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -228,9 +252,12 @@ def to_jsonld(data: dict[str, Any], base: str) -> tuple[dict[str, Any], dict[str
     source = b.node(data["source"], ["source"], "CaseReport", fact=False)
     b.source_id = source["id"]
     source["hasCase"] = b.case_id
-    case: dict[str, Any] = {"id": b.case_id, "type": "Case", "source": {"id": source["id"]}}
+    if "references" in source:
+        source["references"] = [b.node(r, ["source", "references", i], "CitedWork", fact=False)
+                                for i, r in enumerate(source["references"])]
+    case: dict[str, Any] = {"id": b.case_id, "type": "Case", "source": {"id": source["id"]}, "statedIn": b.source_id}
     b.paths[b.iri(b.case_id)] = "(document)"
-    for key in ("caseLabel", "label", "note"):
+    for key in ("caseLabel", "label", "note", "quote"):
         if key in data:
             case[key] = data[key]
     patient = b.node(data["patient"], ["patient"], "Patient")
@@ -239,6 +266,8 @@ def to_jsonld(data: dict[str, Any], base: str) -> tuple[dict[str, Any], dict[str
                                     "id": "presentation", "type": "Presentation", "inCase": b.case_id,
                                     "statedIn": b.source_id}
     b.paths[b.iri("presentation")] = "presentation"
+    if "at" in presentation:
+        presentation["at"] = b.time_point(presentation["at"], ["presentation", "at"])
     graph = [source, case, patient, presentation]
     for key, (rdf_type, on_patient) in _LISTS.items():
         items = []
@@ -246,20 +275,26 @@ def to_jsonld(data: dict[str, Any], base: str) -> tuple[dict[str, Any], dict[str
             path = [key, i]
             node = b.node(item, path, rdf_type or _item_type(key, item))
             node.pop("paradoxical", None)
+            node.pop("kind", None)
             if "doses" in node:
                 node["doses"] = [b.node(d, [*path, "doses", j], "DoseRegimen") for j, d in enumerate(node["doses"])]
             if "severities" in node:
                 node["severities"] = [b.node(s, [*path, "severities", j], "SeverityAssessment")
                                       for j, s in enumerate(node["severities"])]
-            if "stopReason" in node:
-                node["stopReason"] = b.node(node["stopReason"], [*path, "stopReason"], "Reason")
-            if "reasons" in node:
-                node["reasons"] = b.reasons(node["reasons"], [*path, "reasons"])
+            for reason_key in ("stopReason", "reasons"):
+                if reason_key in node:
+                    node[reason_key] = b.reasons(node[reason_key], [*path, reason_key])
             items.append(node)
         if on_patient and items:
             patient[key] = items
         else:
             graph.extend(items)
+    for key, rdf_type in _STATEMENTS.items():
+        for i, item in enumerate(data.get(key, [])):
+            node = b.node(item, [key, i], rdf_type, fact=False) | {"statedIn": b.source_id}
+            if node.pop("aboutCase", False):
+                node["aboutCase"] = b.case_id
+            graph.append(node)
     for i, drug in enumerate(data.get("drugs", [])):
         path = ["drugs", i]
         node = dict(drug)
@@ -276,6 +311,8 @@ def to_jsonld(data: dict[str, Any], base: str) -> tuple[dict[str, Any], dict[str
 def _item_type(key: str, item: dict[str, Any]) -> str:
     if key == "adverseEvents":
         return "ParadoxicalReaction" if item.get("paradoxical") else "AdverseEvent"
+    if key == "events":
+        return _EVENT_TYPES[item.get("kind", "event")]
     if "drug" in item:
         return "DrugTreatment"
     if "components" in item:
@@ -298,9 +335,31 @@ def read_case_document(path: Path, text: str, base: str, *, yaml_syntax: bool) -
         return Mapped(triples=[], node_paths={}, field_names=field_names(), deid=problems)
     check_schema(path, data)
     document, paths = to_jsonld(data, base)
+    return Mapped(triples=document_triples(path, document, base), node_paths=paths, field_names=field_names(),
+                  deid=[])
+
+
+def document_triples(path: Path, document: dict[str, Any], base: str, *, fast: bool = True) -> list[ox.Triple]:
+    """The triples of an enriched document: read directly through the processed context (see
+    :mod:`casegraph.jsonld_subset`), or by the JSON-LD parser when ``fast`` is off or the document uses
+    JSON-LD beyond that subset."""
+    from casegraph import jsonld_subset
+
+    if fast:
+        try:
+            return jsonld_subset.triples(document["@graph"], processed_context(), base)
+        except jsonld_subset.Unsupported:
+            pass
     try:
         quads = ox.parse(json.dumps(document).encode(), format=ox.RdfFormat.JSON_LD, base_iri=base)
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        return list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
     except SyntaxError as exc:  # the schema should make this impossible; say so if it happens
         raise InputError(f"{path}: the document could not be read as JSON-LD: {exc}") from None
-    return Mapped(triples=triples, node_paths=paths, field_names=field_names(), deid=[])
+
+
+@cache
+def processed_context() -> jsonld_subset.Context:
+    """The shipped context, processed once per process."""
+    from casegraph import jsonld_subset
+
+    return jsonld_subset.process(context())
