@@ -224,6 +224,26 @@ def test_identifier_keys_are_rejected_with_the_field(tmp_path: Path, key: str, v
     assert value not in report.to_text()  # the identifier is not echoed back
 
 
+def test_turtle_report_of_a_rejected_and_a_clean_submission_is_one_standard_report(tmp_path: Path) -> None:
+    import rdflib
+    from rdflib.namespace import RDF, SH
+
+    data = doc()
+    data["patient"] = {"age": 16, "sex": "male", "email": "x@example.org"}
+    bad = read_submission(write(tmp_path / "bad.json", data))
+    good = read_submission(write(tmp_path / "good.json", doc(caseLabel="another boy")))
+    for subs, conforms, results in (([good], True, 0), ([bad, good], False, 1)):
+        graph = rdflib.Graph().parse(data=validate_submissions(subs).to_turtle(), format="turtle")
+        reports = list(graph.subjects(RDF.type, SH.ValidationReport))
+        assert len(reports) == 1
+        assert graph.value(reports[0], SH.conforms).toPython() is conforms
+        found = list(graph.objects(reports[0], SH.result))
+        assert len(found) == results
+        if found:
+            assert graph.value(found[0], SH.resultSeverity) == SH.Violation
+            assert "x@example.org" not in graph.serialize(format="nt")
+
+
 @pytest.mark.parametrize("text,what", [("seen on 2019-03-04", "an exact date"), ("write to mum@example.org", "an e-mail address"),
                                        ("call (555) 123-4567", "a phone number"), ("born March 3, 2008", "an exact date"),
                                        ("MRN 00123456", "a medical record number")])
@@ -417,17 +437,20 @@ def _dependent_file(path: Path, triples: list[ox.Triple]) -> tuple[ox.NamedNode,
     return condition, _turtle(path, [ox.Triple(copy, t.predicate, t.object) for t in triples if t.subject == condition])
 
 
-def test_a_batch_gives_each_file_the_outcome_it_would_get_alone(tmp_path: Path, store: Store) -> None:
+@pytest.mark.parametrize("batch_size", [250, 2, 1])
+def test_a_batch_gives_each_file_the_outcome_it_would_get_alone(tmp_path: Path, store: Store,
+                                                                batch_size: int) -> None:
     # a.ttl is a whole case with IRIs of its own; b.ttl adds a condition that points to a.ttl's case,
     # report and patient (so it needs a.ttl in the graph first); c.ttl redefines a node of a.ttl; d.json
-    # is another case and e.json an exact copy of it.
+    # is another case and e.json an exact copy of it. With small batches, each file is read and validated
+    # while the one before may still be being written.
     a_triples = read_submission(CASE_DOC).triples
     a = _turtle(tmp_path / "a.ttl", a_triples)
     finding, b = _dependent_file(tmp_path / "b.ttl", a_triples)
     c = _turtle(tmp_path / "c.ttl", [t for t in a_triples if t.subject == finding])
     d = write(tmp_path / "d.json", doc(caseLabel="another boy"))
     e = write(tmp_path / "e.json", doc(caseLabel="another boy"))
-    summary = submit(store, [a, b, c, d, e])
+    summary = submit(store, [a, b, c, d, e], batch_size=batch_size)
     status = {Path(o.file).name: o.status for o in summary.outcomes}
     assert status == {"a.ttl": "accepted", "b.ttl": "accepted", "c.ttl": "rejected", "d.json": "accepted",
                       "e.json": "duplicate"}

@@ -12,17 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from casegraph.errors import CasegraphError, UsageError
+from casegraph.errors import CasegraphError, StoreError, UsageError
 from casegraph.namespaces import CG, DERIVED_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, SUBMISSIONS_GRAPH_PREFIX
 from casegraph.readers import Submission, read_submission
 from casegraph.store import Store, rule_files
-from casegraph.validate import ValidationReport, check_submissions, independent, validate_submission
+from casegraph.validate import (
+    ValidationReport,
+    check_submissions,
+    independent,
+    self_contained,
+    validate_submission,
+)
 
 #: Extensions picked up when a folder is submitted.
 SUBMISSION_EXTENSIONS = (".ttl", ".nt", ".rdf", ".owl", ".xml", ".jsonld", ".json", ".yaml", ".yml")
@@ -134,35 +143,107 @@ def submit(store: Store, paths: Iterable[Path], *, fmt: str | None = None,
 
     A bad file never stops the run: it is recorded as rejected (violations) or unreadable (input errors).
     Files are taken in batches: the submissions of a batch that do not touch one another's nodes are
-    validated in one run and written in one transaction (each in its own graphs, so each is still whole);
-    the others are validated and written one at a time, in order, so a file may refer to nodes of a file
-    submitted before it. Every outcome is the one the file would get if it were submitted alone, in order.
+    validated in one run and written a few dozen per transaction (each in its own graphs, so each is still
+    whole); the others are validated and written one at a time, in order, so a file may refer to nodes of a
+    file submitted before it. Every outcome is the one the file would get if it were submitted alone, in
+    order. Writing happens in a background thread while the next batch is read and validated; a batch that
+    needs anything from the graph waits until everything before it is written.
     """
     summary = IntakeSummary()
     batch: list[Path] = []
+    lock = threading.Lock()
+
+    def report(outcomes: list[Outcome]) -> None:  # from this thread, and from the writer once a write landed
+        if progress is not None:
+            with lock:
+                for outcome in outcomes:
+                    progress(outcome)
+
+    writer = _Writer(store, report)
 
     def flush() -> None:
-        for outcome in _submit_batch(store, batch, fmt):
-            summary.outcomes.append(outcome)
-            if progress is not None:
-                progress(outcome)
+        summary.outcomes.extend(_submit_batch(store, batch, fmt, writer))
         batch.clear()
 
-    for path in paths:
-        batch.append(path)
-        if len(batch) >= batch_size:
+    try:
+        for path in paths:
+            batch.append(path)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
             flush()
-    if batch:
-        flush()
+    finally:
+        writer.close()
     return summary
 
 
 def submit_file(store: Store, path: Path, *, fmt: str | None = None) -> Outcome:
     """Submit one file (see :func:`submit`)."""
-    return _submit_batch(store, [path], fmt)[0]
+    writer = _Writer(store, lambda outcomes: None)
+    try:
+        return _submit_batch(store, [path], fmt, writer)[0]
+    finally:
+        writer.close()
 
 
-def _submit_batch(store: Store, paths: list[Path], fmt: str | None) -> list[Outcome]:
+class _Writer:
+    """Writes accepted submissions in order, in a background thread, one transaction per chunk.
+
+    RocksDB spends most of a write outside the GIL, so the next batch is read and validated meanwhile.
+    A submission is reported (``report``) only once its transaction has committed, so what a run says
+    was accepted is in the store even if the run is killed right after. ``queued`` holds the ids handed
+    over in this run, so a repeat is recognised before its first copy has landed. A failed write stops
+    all later writes and is raised in the submitting thread.
+    """
+
+    def __init__(self, store: Store, report: Callable[[list[Outcome]], None]) -> None:
+        self.store = store
+        self.report = report
+        self.queued: set[str] = set()
+        self.error: BaseException | None = None
+        self._queue: queue.Queue[_Chunk | None] = queue.Queue(maxsize=16)
+        self._thread = threading.Thread(target=self._run, name="casegraph-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, accepted: list[tuple[Submission, ValidationReport]], outcomes: list[Outcome]) -> None:
+        self._raise()
+        self.queued.update(sub.id for sub, _ in accepted)
+        self._queue.put((accepted, outcomes))
+
+    def drain(self) -> None:
+        """Wait until everything handed over is in the store."""
+        self._queue.join()
+        self._raise()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise StoreError(f"writing submissions failed: {error}") from error
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                if self.error is None:
+                    _write(self.store, item[0])
+                    self.report(item[1])
+            except BaseException as exc:  # handed to the submitting thread
+                self.error = exc
+            finally:
+                self._queue.task_done()
+
+
+_Chunk = tuple[list[tuple["Submission", ValidationReport]], list["Outcome"]]
+
+
+def _submit_batch(store: Store, paths: list[Path], fmt: str | None, writer: _Writer) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(paths)
     subs: dict[int, Submission] = {}
     first_of: dict[str, int] = {}
@@ -173,32 +254,41 @@ def _submit_batch(store: Store, paths: list[Path], fmt: str | None) -> list[Outc
         except CasegraphError as exc:
             outcomes[i] = Outcome(str(path), "unreadable", message=str(exc))
             continue
+        if sub.id in first_of:
+            repeats[i] = first_of[sub.id]
+            continue
+        if sub.id in writer.queued:
+            writer.drain()  # its first copy is on its way into the store
         existing = get(store, sub.id)
         if existing is not None:
             outcomes[i] = Outcome(str(path), "duplicate", sub.id,
                                   f"same content as submission {sub.id} ({existing.file})")
-        elif sub.id in first_of:
-            repeats[i] = first_of[sub.id]
         else:
             first_of[sub.id] = i
             subs[i] = sub
     order = sorted(subs)
+    if not all(self_contained(subs[i]) for i in order):
+        writer.drain()  # it needs the graph as it is after everything before it
     together, alone = independent([subs[i] for i in order])
     group = [order[k] for k in together]
     reports = check_submissions([subs[i] for i in group], store)
-    accepted = []
+    accepted: list[tuple[Submission, ValidationReport]] = []
+    accepted_outcomes: list[Outcome] = []
     for i, report in zip(group, reports, strict=True):
-        outcomes[i] = _outcome(subs[i], report)
+        outcome = outcomes[i] = _outcome(subs[i], report)
         if report.conforms:
             accepted.append((subs[i], report))
+            accepted_outcomes.append(outcome)
     for start in range(0, len(accepted), WRITE_CHUNK):
-        _write(store, accepted[start:start + WRITE_CHUNK])
+        end = start + WRITE_CHUNK
+        writer.put(accepted[start:end], accepted_outcomes[start:end])
     for k in alone:  # in file order, each seeing the ones written before it
         i = order[k]
+        writer.drain()
         report = validate_submission(subs[i], store)
-        outcomes[i] = _outcome(subs[i], report)
+        outcome = outcomes[i] = _outcome(subs[i], report)
         if report.conforms:
-            _write(store, [(subs[i], report)])
+            writer.put([(subs[i], report)], [outcome])
     for i, first in repeats.items():
         seen = outcomes[first]
         assert seen is not None
@@ -206,7 +296,9 @@ def _submit_batch(store: Store, paths: list[Path], fmt: str | None) -> list[Outc
             outcomes[i] = Outcome(str(paths[i]), "duplicate", seen.id, f"same content as {seen.file}")
         else:
             outcomes[i] = Outcome(str(paths[i]), seen.status, seen.id, seen.message, seen.report)
-    return [o for o in outcomes if o is not None]
+    done = [o for o in outcomes if o is not None]
+    writer.report([o for o in done if o.status != "accepted"])  # the accepted ones once written
+    return done
 
 
 def _outcome(sub: Submission, report: ValidationReport) -> Outcome:
@@ -215,15 +307,21 @@ def _outcome(sub: Submission, report: ValidationReport) -> Outcome:
     return Outcome(str(sub.path), "accepted", sub.id, f"{len(sub.triples)} triples", report)
 
 
+@cache
+def _ontology_quads() -> tuple[ox.Quad, ...]:
+    from casegraph.rdfio import ontology_triples
+
+    graph = ox.NamedNode(ONTOLOGY_GRAPH)
+    return tuple(ox.Quad(t.subject, t.predicate, t.object, graph) for t in ontology_triples())
+
+
 def _derived(subs: list[Submission]) -> dict[str, list[ox.Triple]]:
     """What the build rules derive from each submission (type closure, offsets in days), by submission id.
 
     The rules run once for all of them; a derived triple belongs to the submission whose node it is about.
     """
-    from casegraph.rdfio import ontology_triples
-
     scratch = ox.Store()
-    scratch.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ONTOLOGY_GRAPH)) for t in ontology_triples())
+    scratch.extend(_ontology_quads())
     owner: dict[str, str] = {}
     for sub in subs:
         own = ox.NamedNode(sub.graph)
@@ -254,11 +352,11 @@ def _write(store: Store, accepted: list[tuple[Submission, ValidationReport]]) ->
         report_graph = ox.NamedNode(sub.graph + "/report")
         quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in sub.triples]
         quads += [ox.Quad(t.subject, t.predicate, t.object, derived) for t in derived_of[sub.id]]
-        if report.report_graph is not None and len(report.report_graph):
-            report_nt = report.report_graph.serialize(format="nt")
+        if report.issues:
+            report_nt = report.graph().serialize(format="nt")
             quads += [ox.Quad(q.subject, q.predicate, q.object, report_graph)
                       for q in ox.parse(report_nt.encode(), format=ox.RdfFormat.N_TRIPLES)]
-        else:  # a conforming report: sh:conforms true, written directly (no rdflib round trip)
+        else:  # conforming without warnings: sh:conforms true, written directly (no rdflib round trip)
             node = ox.BlankNode()
             quads.append(ox.Quad(node, _RDF_TYPE, ox.NamedNode(_SH + "ValidationReport"), report_graph))
             quads.append(ox.Quad(node, ox.NamedNode(_SH + "conforms"),

@@ -237,6 +237,9 @@ def skolemize(triples: list[ox.Triple], base: str) -> list[ox.Triple]:
             raise InputError("RDF-star quoted triples are not supported in submissions")
         return term
 
+    if not any(isinstance(t.subject, (ox.BlankNode, ox.Triple)) or isinstance(t.object, (ox.BlankNode, ox.Triple))
+               for t in triples):
+        return triples  # case documents and phenopackets name every node
     return [ox.Triple(fix(t.subject), t.predicate, fix(t.object)) for t in triples]  # type: ignore[arg-type]
 
 
@@ -257,6 +260,6 @@ def align_to_reference(triples: list[ox.Triple]) -> list[ox.Triple]:
     for t in triples:
         obj = t.object
         if isinstance(obj, ox.NamedNode) and obj.value in table and t.predicate != SKOS_EXACT:
-            obj = table[obj.value]
-        out.append(ox.Triple(t.subject, t.predicate, obj))
+            t = ox.Triple(t.subject, t.predicate, table[obj.value])
+        out.append(t)
     return out

@@ -10,7 +10,11 @@ compare this engine's results with pyshacl's on the seed cases and on every deli
 
 Data layout of a check: the ontology and reference data (the *background*) in the default graph, the
 triples under validation in :data:`FOCUS_GRAPH` (their subjects are the focus nodes), and nodes of the
-graph they refer to in :data:`CONTEXT_GRAPH`. Queries see the union of the three.
+graph they refer to in :data:`CONTEXT_GRAPH`. Queries see the union of the three. Before the checks run,
+the classes of every focus node and of every node a focus node points to (``rdf:type`` values and their
+superclasses, as SHACL's class targets and ``sh:class`` read them) are written once to :data:`TYPES_GRAPH`
+(the focus nodes' also to :data:`TARGETS_GRAPH`), so a target or a class test is an index lookup instead of
+a subclass walk repeated for every constraint.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from rdflib.namespace import RDF, SH
 
 FOCUS_GRAPH = ox.NamedNode("urn:casegraph:validation:focus")
 CONTEXT_GRAPH = ox.NamedNode("urn:casegraph:validation:context")
+TYPES_GRAPH = ox.NamedNode("urn:casegraph:validation:types")
+TARGETS_GRAPH = ox.NamedNode("urn:casegraph:validation:targets")
 _UNION: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph(), FOCUS_GRAPH, CONTEXT_GRAPH]
 
 _PREFIXES = (
@@ -105,13 +111,13 @@ def _severity(shapes: rdflib.Graph, node: rdflib.term.Node, default: rdflib.URIR
 
 def _target(shapes: rdflib.Graph, shape: rdflib.term.Node) -> str | None:
     """A group pattern binding ``?this`` to the shape's focus nodes among the triples under validation."""
-    branches = [f"{{ ?this rdf:type ?_type . ?_type rdfs:subClassOf* {_term(c)} }}"
+    branches = [f"{{ GRAPH {TARGETS_GRAPH} {{ ?this rdf:type {_term(c)} }} }}"
                 for c in sorted(shapes.objects(shape, SH.targetClass), key=str)]
-    branches += [f"{{ ?this {_term(p)} ?_any }}" for p in sorted(shapes.objects(shape, SH.targetSubjectsOf), key=str)]
+    branches += [f"{{ ?this {_term(p)} ?_any FILTER EXISTS {{ GRAPH {FOCUS_GRAPH} {{ ?this ?_fp ?_fo }} }} }}"
+                 for p in sorted(shapes.objects(shape, SH.targetSubjectsOf), key=str)]
     if not branches:
         return None
-    return (f"{{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(branches)} "
-            f"FILTER EXISTS {{ GRAPH {FOCUS_GRAPH} {{ ?this ?_fp ?_fo }} }} }} }}")
+    return f"{{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(branches)} }} }}"
 
 
 def _value_test(shapes: rdflib.Graph, node: rdflib.term.Node, var: str = "?value") -> list[tuple[rdflib.URIRef, str]]:
@@ -119,7 +125,7 @@ def _value_test(shapes: rdflib.Graph, node: rdflib.term.Node, var: str = "?value
     tests: list[tuple[rdflib.URIRef, str]] = []
     for cls in shapes.objects(node, SH["class"]):
         tests.append((SH.ClassConstraintComponent,
-                      f"EXISTS {{ {var} rdf:type ?_c . ?_c rdfs:subClassOf* {_term(cls)} }}"))
+                      f"EXISTS {{ GRAPH {TYPES_GRAPH} {{ {var} rdf:type {_term(cls)} }} }}"))
     for dt in shapes.objects(node, SH.datatype):
         check = f"(isLiteral({var}) && DATATYPE({var}) = {_term(dt)})"
         if str(dt) in _NUMERIC:
@@ -329,4 +335,23 @@ def check_store(background: Iterable[ox.Quad], focus: Iterable[ox.Triple],
     store.extend(background)
     store.extend(ox.Quad(t.subject, t.predicate, t.object, FOCUS_GRAPH) for t in focus)
     store.extend(ox.Quad(t.subject, t.predicate, t.object, CONTEXT_GRAPH) for t in context)
+    solutions = store.query(_TYPES_QUERY, default_graph=_UNION)
+    assert isinstance(solutions, ox.QuerySolutions)
+    quads = []
+    for node, cls, focus in solutions:
+        quads.append(ox.Quad(node, _RDF_TYPE, cls, TYPES_GRAPH))
+        if focus is not None:
+            quads.append(ox.Quad(node, _RDF_TYPE, cls, TARGETS_GRAPH))
+    store.extend(quads)
     return store
+
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+#: Each focus node, and each node a focus node points to, with every class it is an instance of (SHACL's
+#: ``rdf:type/rdfs:subClassOf*``): what class targets and ``sh:class`` ask about.
+_TYPES_QUERY = (_PREFIXES + "SELECT DISTINCT ?node ?class ?focus WHERE { "
+                "{ SELECT DISTINCT ?node ?focus WHERE { "
+                f"{{ GRAPH {FOCUS_GRAPH} {{ ?node ?_p ?_o }} BIND (true AS ?focus) }} UNION "
+                f"{{ {{ SELECT DISTINCT ?this WHERE {{ GRAPH {FOCUS_GRAPH} {{ ?this ?_p ?_o }} }} }} "
+                "?this ?_q ?node FILTER (!isLiteral(?node)) } } } "
+                "?node rdf:type ?_type . ?_type rdfs:subClassOf* ?class }")

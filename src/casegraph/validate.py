@@ -106,8 +106,44 @@ class ValidationReport:
         )
 
     def to_turtle(self) -> str:
-        graph = self.report_graph if self.report_graph is not None else rdflib.Graph()
-        return graph.serialize(format="turtle")
+        return self.graph().serialize(format="turtle")
+
+    def graph(self) -> rdflib.Graph:
+        """The report as one standard ``sh:ValidationReport``.
+
+        Built on demand: most submissions conform, and making an rdflib graph for each would cost more
+        than validating it. Issues found outside the shapes (direct identifiers, redefined nodes) are
+        results too, so ``sh:conforms`` always agrees with :attr:`conforms`.
+        """
+        out = rdflib.Graph()
+        out.bind("sh", SH)
+        report = rdflib.BNode()
+        out.add((report, RDF.type, SH.ValidationReport))
+        out.add((report, SH.conforms, rdflib.Literal(self.conforms)))
+        shaped: set[tuple[str, str | None]] = set()
+        if self.report_graph is not None:
+            for result in self.report_graph.objects(None, SH.result):
+                out.add((report, SH.result, result))
+                for triple in self.report_graph.triples((result, None, None)):
+                    out.add(triple)
+                message = self.report_graph.value(result, SH.resultMessage)
+                shaped.add((str(self.report_graph.value(result, SH.focusNode)),
+                            str(message) if message is not None else "does not conform"))
+        severities = {name: iri for iri, name in SEVERITY_NAMES.items()}
+        for issue in self.issues:
+            if (issue.focus, issue.message) in shaped:
+                continue
+            node = rdflib.BNode()
+            out.add((report, SH.result, node))
+            out.add((node, RDF.type, SH.ValidationResult))
+            out.add((node, SH.focusNode, rdflib.URIRef(issue.focus)))
+            out.add((node, SH.resultSeverity, severities[issue.severity]))
+            out.add((node, SH.resultMessage, rdflib.Literal(issue.message)))
+            if issue.field:
+                out.add((node, SH.resultPath, rdflib.URIRef(issue.field)))
+            if issue.value is not None:
+                out.add((node, SH.value, rdflib.Literal(issue.value)))
+        return out
 
 
 def _short(iri: str | None) -> str:
@@ -292,6 +328,17 @@ def _background_subjects() -> frozenset[str]:
     return frozenset(str(s) for s in _background_index()[0] if isinstance(s, rdflib.URIRef))
 
 
+def self_contained(sub: Submission) -> bool:
+    """Whether validating ``sub`` needs nothing from the graph but the check that its nodes are new.
+
+    True when every node it describes is under its own namespace (which only the same content, i.e. a
+    duplicate, can share) and everything it refers to is its own or in the ontology and reference data.
+    Batch intake may validate such submissions while earlier ones are still being written.
+    """
+    own = sub.subjects()
+    return all(iri.startswith(sub.base) for iri in own) and not (sub.references() - own - _background_subjects())
+
+
 def _slim_background(own: rdflib.Graph) -> rdflib.Graph:
     """The part of the ontology and reference data a submission's shapes can see.
 
@@ -336,12 +383,12 @@ def validate_submissions(subs: Sequence[Submission], store: Store | None = None,
     the only one (see :func:`check_submissions`).
     """
     report = ValidationReport(files=[str(s.path) for s in subs])
-    graphs = rdflib.Graph()
     for one in check_submissions(subs, store, engine=engine):
         report.issues.extend(one.issues)
         if one.report_graph is not None:
-            graphs += one.report_graph
-    report.report_graph = graphs
+            if report.report_graph is None:
+                report.report_graph = rdflib.Graph()
+            report.report_graph += one.report_graph
     return report
 
 
@@ -411,7 +458,7 @@ def _deid_report(sub: Submission) -> ValidationReport:
                         location=p.location)
         for p in sub.deid
     ]
-    return ValidationReport(files=[file], issues=issues, report_graph=rdflib.Graph())
+    return ValidationReport(files=[file], issues=issues)
 
 
 def _redefinitions(sub: Submission, found: dict[str, str], own: rdflib.Graph) -> list[ValidationIssue]:
@@ -472,9 +519,9 @@ def _check_group(subs: Sequence[Submission], store: Store | None) -> list[Valida
     for i, sub in enumerate(subs):
         mine = by_sub.get(i, [])
         redefined = _defined_elsewhere(store, sub) if store is not None else {}
-        graph = shaclsparql.report_graph(mine)
+        graph = shaclsparql.report_graph(mine) if mine else None
         issues: list[ValidationIssue] = []
-        if mine or redefined:
+        if graph is not None or redefined:
             own = rdflib.Graph().parse(data=to_ntriples(sub.triples), format="nt")
             data = _slim_background(own)
             data += own
@@ -482,7 +529,7 @@ def _check_group(subs: Sequence[Submission], store: Store | None) -> list[Valida
                 data.parse(data=to_ntriples(context), format="nt")
             owner_file = dict.fromkeys(own.subjects(), str(sub.path))
             issues = [_locate(_issue(graph, r, data, owner_file), sub)
-                      for r in graph.subjects(SH.resultSeverity, None)]
+                      for r in graph.subjects(SH.resultSeverity, None)] if graph is not None else []
             issues += _redefinitions(sub, redefined, own)
         issues.sort(key=lambda x: (x.case or "", x.location or x.focus, x.field or ""))
         reports.append(ValidationReport(files=[str(sub.path)], issues=issues, report_graph=graph))
