@@ -459,6 +459,29 @@ def test_a_batch_gives_each_file_the_outcome_it_would_get_alone(tmp_path: Path, 
     assert len(list_submissions(store)) == 3
 
 
+@pytest.mark.parametrize("batch_size", [250, 1])
+def test_a_file_whose_nodes_an_earlier_file_took_is_rejected(tmp_path: Path, store: Store, batch_size: int) -> None:
+    # a.ttl states the case document's own triples (so its nodes are in the document's namespace); the
+    # document itself comes next and must find them taken, even while a.ttl is still being written.
+    a = _turtle(tmp_path / "a.ttl", read_submission(CASE_DOC).triples)
+    summary = submit(store, [a, CASE_DOC], batch_size=batch_size)
+    assert [o.status for o in summary.outcomes] == ["accepted", "rejected"]
+
+
+@pytest.mark.parametrize("batch_size", [250, 1])
+def test_a_repeat_gets_the_outcome_of_its_own_position(tmp_path: Path, store: Store, batch_size: int) -> None:
+    # b.ttl needs a.ttl in the graph, so it is rejected before a.ttl and accepted after it; b2.ttl is b.ttl
+    a_triples = read_submission(CASE_DOC).triples
+    a = _turtle(tmp_path / "a.ttl", a_triples)
+    _condition, b = _dependent_file(tmp_path / "b.ttl", a_triples)
+    b2 = tmp_path / "b2.ttl"
+    shutil.copy(b, b2)
+    b3 = tmp_path / "b3.ttl"
+    shutil.copy(b, b3)
+    summary = submit(store, [b, a, b2, b3], batch_size=batch_size)
+    assert [o.status for o in summary.outcomes] == ["rejected", "accepted", "accepted", "duplicate"]
+
+
 def test_a_file_referring_to_a_rejected_file_of_its_batch_is_rejected(tmp_path: Path, store: Store) -> None:
     a_triples = [t for t in read_submission(CASE_DOC).triples if t.predicate.value != CG + "doi"]  # no source id
     a = _turtle(tmp_path / "a.ttl", a_triples)

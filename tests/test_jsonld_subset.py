@@ -74,7 +74,7 @@ def test_shortest_double_form_matches_the_parser() -> None:
 
 
 def test_relative_references_resolve_against_the_base() -> None:
-    graph = [{"id": "../other/x", "inCase": "case", "statedIn": "#/source", "hasCase": "?q=1"}]
+    graph = [{"id": "t0.1", "inCase": "case", "statedIn": "#/source", "hasCase": "a-b_c~d#/x/0"}]
     assert set(_fast(graph)) == _parser(graph)
 
 
@@ -85,7 +85,20 @@ def test_relative_references_resolve_against_the_base() -> None:
     [{"id": "x", "@reverse": {"cg:inCase": {"id": "y"}}}],
     [{"id": "x", "treatments": ["not a node"]}],
     [{"id": "_:b0", "label": "a blank node id"}],
-], ids=["no-id", "nested-blank", "value-object", "reverse-keyword", "reverse-string", "blank-id"])
+    [{"id": "type", "label": "an id that is a keyword alias"}],
+    [{"id": "n", "inCase": "id"}],
+    [{"id": "n", "disease": "id"}],
+    [{"id": "n", "value": 10**20}],
+    [{"id": "a b", "label": "not an IRI"}],
+    [{"id": "n", "caseLabel": "\ud800"}],
+    [{"id": "?", "label": "an empty query"}],
+    [{"id": "a//b", "label": "an empty segment"}],
+    [{"id": "../up", "label": "a dot segment"}],
+    [{"id": "1:x", "label": "a colon without a scheme"}],
+    [{"id": "a", "@id": "b", "label": "two ids"}],
+], ids=["no-id", "nested-blank", "value-object", "reverse-keyword", "reverse-string", "blank-id", "alias-id",
+        "alias-ref", "alias-vocab", "big-int", "space", "surrogate", "empty-query", "empty-segment", "dot-segment",
+        "colon", "two-ids"])
 def test_beyond_the_subset_falls_back_to_the_parser(graph: list[Any]) -> None:
     with pytest.raises(jsonld_subset.Unsupported):
         _fast(graph)

@@ -192,15 +192,20 @@ class _Writer:
     RocksDB spends most of a write outside the GIL, so the next batch is read and validated meanwhile.
     A submission is reported (``report``) only once its transaction has committed, so what a run says
     was accepted is in the store even if the run is killed right after. ``queued`` holds the ids handed
-    over in this run, so a repeat is recognised before its first copy has landed. A failed write stops
-    all later writes and is raised in the submitting thread.
+    over in this run, so a repeat is recognised before its first copy has landed; ``foreign`` says that
+    something handed over since the last :meth:`drain` describes nodes outside its own namespace (which
+    any submission may then be redefining). A failed write stops all later writes and is raised in the
+    submitting thread; so is an error of the report callback.
     """
 
     def __init__(self, store: Store, report: Callable[[list[Outcome]], None]) -> None:
         self.store = store
         self.report = report
         self.queued: set[str] = set()
-        self.error: BaseException | None = None
+        self.foreign = False
+        self._failed = False
+        self._error: BaseException | None = None
+        self._write_error = False
         self._queue: queue.Queue[_Chunk | None] = queue.Queue(maxsize=16)
         self._thread = threading.Thread(target=self._run, name="casegraph-writer", daemon=True)
         self._thread.start()
@@ -208,11 +213,14 @@ class _Writer:
     def put(self, accepted: list[tuple[Submission, ValidationReport]], outcomes: list[Outcome]) -> None:
         self._raise()
         self.queued.update(sub.id for sub, _ in accepted)
+        self.foreign = self.foreign or any(not iri.startswith(sub.base) for sub, _ in accepted
+                                           for iri in sub.subjects())
         self._queue.put((accepted, outcomes))
 
     def drain(self) -> None:
         """Wait until everything handed over is in the store."""
         self._queue.join()
+        self.foreign = False
         self._raise()
 
     def close(self) -> None:
@@ -221,9 +229,12 @@ class _Writer:
         self._raise()
 
     def _raise(self) -> None:
-        if self.error is not None:
-            error, self.error = self.error, None
+        error, self._error = self._error, None
+        if error is None:
+            return
+        if self._write_error:
             raise StoreError(f"writing submissions failed: {error}") from error
+        raise error
 
     def _run(self) -> None:
         while True:
@@ -231,11 +242,16 @@ class _Writer:
             try:
                 if item is None:
                     return
-                if self.error is None:
+                if self._failed:
+                    continue
+                try:
                     _write(self.store, item[0])
-                    self.report(item[1])
-            except BaseException as exc:  # handed to the submitting thread
-                self.error = exc
+                except BaseException as exc:  # handed to the submitting thread; nothing more is written
+                    self._failed, self._write_error, self._error = True, True, exc
+                    continue
+                self.report(item[1])
+            except BaseException as exc:  # the report callback: the data is in, the caller hears of it
+                self._failed, self._error = True, exc
             finally:
                 self._queue.task_done()
 
@@ -246,31 +262,27 @@ _Chunk = tuple[list[tuple["Submission", ValidationReport]], list["Outcome"]]
 def _submit_batch(store: Store, paths: list[Path], fmt: str | None, writer: _Writer) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(paths)
     subs: dict[int, Submission] = {}
-    first_of: dict[str, int] = {}
-    repeats: dict[int, int] = {}
     for i, path in enumerate(paths):
         try:
             sub = read_submission(path, fmt)
         except CasegraphError as exc:
             outcomes[i] = Outcome(str(path), "unreadable", message=str(exc))
             continue
-        if sub.id in first_of:
-            repeats[i] = first_of[sub.id]
-            continue
-        if sub.id in writer.queued:
-            writer.drain()  # its first copy is on its way into the store
-        existing = get(store, sub.id)
-        if existing is not None:
-            outcomes[i] = Outcome(str(path), "duplicate", sub.id,
-                                  f"same content as submission {sub.id} ({existing.file})")
-        else:
-            first_of[sub.id] = i
-            subs[i] = sub
+        subs[i] = sub  # a repeat shares every node with its first copy, so both are taken one at a time
     order = sorted(subs)
-    if not all(self_contained(subs[i]) for i in order):
+    if writer.foreign or not all(self_contained(subs[i]) for i in order):
         writer.drain()  # it needs the graph as it is after everything before it
     together, alone = independent([subs[i] for i in order])
-    group = [order[k] for k in together]
+    group = []
+    for k in together:
+        i = order[k]
+        if subs[i].id in writer.queued:
+            writer.drain()  # its first copy is on its way into the store
+        existing = get(store, subs[i].id)
+        if existing is not None:
+            outcomes[i] = _duplicate(subs[i], existing)
+        else:
+            group.append(i)
     reports = check_submissions([subs[i] for i in group], store)
     accepted: list[tuple[Submission, ValidationReport]] = []
     accepted_outcomes: list[Outcome] = []
@@ -285,20 +297,21 @@ def _submit_batch(store: Store, paths: list[Path], fmt: str | None, writer: _Wri
     for k in alone:  # in file order, each seeing the ones written before it
         i = order[k]
         writer.drain()
+        existing = get(store, subs[i].id)
+        if existing is not None:
+            outcomes[i] = _duplicate(subs[i], existing)
+            continue
         report = validate_submission(subs[i], store)
         outcome = outcomes[i] = _outcome(subs[i], report)
         if report.conforms:
             writer.put([(subs[i], report)], [outcome])
-    for i, first in repeats.items():
-        seen = outcomes[first]
-        assert seen is not None
-        if seen.status == "accepted":
-            outcomes[i] = Outcome(str(paths[i]), "duplicate", seen.id, f"same content as {seen.file}")
-        else:
-            outcomes[i] = Outcome(str(paths[i]), seen.status, seen.id, seen.message, seen.report)
     done = [o for o in outcomes if o is not None]
     writer.report([o for o in done if o.status != "accepted"])  # the accepted ones once written
     return done
+
+
+def _duplicate(sub: Submission, existing: SubmissionRecord) -> Outcome:
+    return Outcome(str(sub.path), "duplicate", sub.id, f"same content as submission {sub.id} ({existing.file})")
 
 
 def _outcome(sub: Submission, report: ValidationReport) -> Outcome:

@@ -331,9 +331,9 @@ def _background_subjects() -> frozenset[str]:
 def self_contained(sub: Submission) -> bool:
     """Whether validating ``sub`` needs nothing from the graph but the check that its nodes are new.
 
-    True when every node it describes is under its own namespace (which only the same content, i.e. a
-    duplicate, can share) and everything it refers to is its own or in the ontology and reference data.
-    Batch intake may validate such submissions while earlier ones are still being written.
+    True when every node it describes is under its own namespace and everything it refers to is its own or
+    in the ontology and reference data. Batch intake may validate such a submission while earlier ones are
+    still being written, unless one of those describes nodes outside its own namespace (it waits then).
     """
     own = sub.subjects()
     return all(iri.startswith(sub.base) for iri in own) and not (sub.references() - own - _background_subjects())
