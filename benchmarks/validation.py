@@ -62,6 +62,10 @@ def grow(store: Store, template: Submission, start: int, stop: int) -> None:
                 yield ox.Quad(rename(t.subject, copy), t.predicate, rename(t.object, copy), graph)  # type: ignore[arg-type]
 
     store._store.bulk_extend(quads())
+    # The bulk loader leaves its files uncompacted, and RocksDB then stalls transactional writes until it
+    # has compacted them (64 ms instead of 2.4 ms per submission measured here): compact now, untimed, as
+    # pyoxigraph advises after a bulk load, so that intake is measured against a settled store.
+    store._store.optimize()
 
 
 def median_ms(fn: Callable[[], object], repeat: int) -> float:
