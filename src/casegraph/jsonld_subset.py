@@ -27,8 +27,8 @@ _INTEGER = ox.NamedNode(XSD + "integer")
 _DOUBLE = ox.NamedNode(XSD + "double")
 _BOOLEAN = ox.NamedNode(XSD + "boolean")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-_PLAIN = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.~-]*(?:#[A-Za-z0-9_~./-]*)?$")  # no dot segments, slash, scheme
-_FRAGMENT = re.compile(r"^#[A-Za-z0-9_~./-]*$")
+#: A plain name (no dot segment, slash or scheme), a fragment, or a name with a fragment.
+_SIMPLE = re.compile(r"^(?:[A-Za-z0-9_-][A-Za-z0-9_.~-]*)?(?:#[A-Za-z0-9_~./-]*)?$")
 _GEN_DELIMS = (":", "/", "?", "#", "[", "]", "@")
 _TERM_KEYS = {"@id", "@reverse", "@type", "@context", "@prefix"}
 
@@ -169,11 +169,8 @@ def resolve(base: str, reference: str) -> str:
     """RFC 3986 resolution of the two relative forms case documents use: a fragment (``#/patient``) and a
     plain name (``case``). Other forms (dot segments, empty queries, ``//``) are left to the parser, whose
     IRI resolution is the reference."""
-    if "#" not in base and "?" not in base and base.endswith("/"):
-        if _FRAGMENT.match(reference):
-            return base + reference
-        if _PLAIN.match(reference):
-            return base + reference
+    if reference and "#" not in base and "?" not in base and base.endswith("/") and _SIMPLE.match(reference):
+        return base + reference
     raise Unsupported(f"relative reference {reference!r}")
 
 
