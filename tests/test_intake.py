@@ -381,6 +381,32 @@ def test_submit_stores_whole_with_provenance_and_recognises_duplicates(store: St
     assert len(store) == before
 
 
+def test_derived_triples_are_what_the_build_rules_derive_with_the_whole_ontology(store: Store) -> None:
+    """Intake copies only the ontology triples the rules read; the rules over the whole ontology agree."""
+    from casegraph.namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH
+    from casegraph.rdfio import ontology_triples
+    from casegraph.store import rule_files
+
+    paths = [*EXAMPLES, CASE_DOC]
+    summary = submit(store, paths)
+    assert summary.count("accepted") == len(paths)
+    for record in list_submissions(store):
+        scratch = ox.Store()
+        scratch.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ONTOLOGY_GRAPH))
+                       for t in ontology_triples())
+        scratch.extend(ox.Quad(q.subject, q.predicate, q.object, q.graph_name)
+                       for q in store._store.quads_for_pattern(None, None, None, ox.NamedNode(record.graph)))
+        for rule in rule_files():
+            scratch.update(rule.read_text(encoding="utf-8"))
+        own = {q.subject for q in scratch.quads_for_pattern(None, None, None, ox.NamedNode(record.graph))}
+        expected = {(q.subject, q.predicate, q.object)
+                    for q in scratch.quads_for_pattern(None, None, None, ox.NamedNode(DERIVED_GRAPH))
+                    if q.subject in own}
+        stored = {(q.subject, q.predicate, q.object)
+                  for q in store._store.quads_for_pattern(None, None, None, ox.NamedNode(record.graph + "/derived"))}
+        assert expected and stored == expected, record.file
+
+
 def test_rejected_submission_leaves_the_store_untouched(tmp_path: Path, store: Store) -> None:
     before = sorted(str(q) for q in store._store)
     bad = write(tmp_path / "bad.json", doc(patient={"age": 95, "sex": "male"}))
