@@ -22,6 +22,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from casegraph import resources, shaclsparql
+from casegraph.inference import RULES_DIR
 from casegraph.namespaces import REGISTRY_GRAPH
 from casegraph.rdfio import ontology_triples, to_ntriples
 from casegraph.store import Store
@@ -141,6 +142,38 @@ def test_an_inherited_class_really_inherits(cls: URIRef, onto: rdflib.Graph, sha
     own = sorted(_short(p) for p in onto.subjects(RDFS.domain, cls))
     assert not own, f"{_short(cls)} has properties of its own ({', '.join(own)}): give it a shape"
     assert (None, SH.targetClass, cls) not in shapes, f"{_short(cls)} has a shape now: remove it from INHERITED"
+
+
+#: Where the closed-world defined classes (cg:inferredOnly, no owl:equivalentClass) get their members.
+INFERENCE_RULES = RULES_DIR
+CGS = Namespace("https://w3id.org/casegraph/shapes#")
+
+
+def inferred_only(onto: rdflib.Graph) -> set[URIRef]:
+    return {c for c in ontology_classes(onto) if (c, CG.inferredOnly, rdflib.Literal(True)) in onto}
+
+
+def test_inferred_only_classes_are_the_targets_of_the_shape_that_refuses_them(onto: rdflib.Graph,
+                                                                               shapes: rdflib.Graph) -> None:
+    """Classes the reasoner fills are covered by cgs:InferredOnlyClassShape, which refuses data asserting
+    them, and by nothing else: it targets exactly the classes marked cg:inferredOnly."""
+    marked = inferred_only(onto)
+    assert len(marked) >= 7
+    assert set(shapes.objects(CGS.InferredOnlyClassShape, SH.targetClass)) == marked
+    others = {c for s, c in shapes.subject_objects(SH.targetClass) if s != CGS.InferredOnlyClassShape}
+    assert not marked & others, f"a shape other than cgs:InferredOnlyClassShape targets {marked & others}"
+
+
+@pytest.mark.parametrize("cls", sorted(inferred_only(_graph(resources.ontology_file()))), ids=_short)
+def test_an_inferred_only_class_is_really_defined(cls: URIRef, onto: rdflib.Graph) -> None:
+    """Either an OWL definition HermiT can fill (owl:equivalentClass) or, for a closed-world notion OWL's
+    open world cannot decide, a note saying so and the rule that fills it."""
+    if (cls, OWL.equivalentClass, None) in onto:
+        return
+    notes = " ".join(str(n) for n in onto.objects(cls, rdflib.SKOS.note))
+    assert "closed-world" in notes, f"{_short(cls)} has no owl:equivalentClass and no note saying why"
+    rules = [p for p in INFERENCE_RULES.glob("*.rq") if f"cg:{cls.removeprefix(str(CG))} " in p.read_text()]
+    assert rules, f"no rule in {INFERENCE_RULES} fills {_short(cls)}"
 
 
 def test_every_property_is_constrained_by_a_shape(onto: rdflib.Graph, shapes: rdflib.Graph) -> None:

@@ -228,6 +228,13 @@ NEW_BREAKS: dict[str, Break] = {
     "drug-treatment-also-non-drug": Break(
         CANCER, add(A["case1-dupilumab"], RDF.type, CG.NonDrugTreatment), A["case1-dupilumab"],
         "which the ontology declares disjoint", A.case1, None, str(A["case1-dupilumab"]), CGS.DisjointClassesShape),
+    "claim-also-recommendation": Break(
+        CANCER, add(A["claim-dupilumab-blocks-il4r"], RDF.type, CG.Recommendation), A["claim-dupilumab-blocks-il4r"],
+        "which the ontology declares disjoint", NO_CASE, None, str(A["claim-dupilumab-blocks-il4r"]),
+        CGS.DisjointClassesShape),
+    "case-fact-also-reference-term": Break(  # cg:Disease is a reference entity (through a subclass chain)
+        CANCER, add(A["case1-melanoma"], RDF.type, CG.Disease), A["case1-melanoma"],
+        "which the ontology declares disjoint", A.case1, None, str(A["case1-melanoma"]), CGS.DisjointClassesShape),
     # --- ConditionShape ---
     "condition-onset-not-a-time-point": Break(
         CANCER, put(A["case2-mrsa-infection"], CG.onset, A["case2-presentation"]), A["case2-mrsa-infection"],

@@ -10,6 +10,10 @@ GRAPH = "https://w3id.org/casegraph/graph/"
 ONTOLOGY_GRAPH = GRAPH + "ontology"
 REFERENCE_GRAPH = GRAPH + "reference"
 DERIVED_GRAPH = GRAPH + "derived"
+#: What ``casegraph reason`` infers from the ontology, the reference data and the seed cases; a submission's
+#: own inferences go in ``<submission>/inferred`` so that withdrawing it takes them along.
+INFERRED_GRAPH = GRAPH + "inferred"
+INFERRED_SUFFIX = "/inferred"
 META_GRAPH = GRAPH + "meta"
 CASES_GRAPH_PREFIX = GRAPH + "cases/"
 #: Accepted submissions: one graph each (plus ``/derived`` and ``/report``), listed in the registry graph.

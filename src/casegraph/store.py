@@ -67,11 +67,17 @@ def input_files() -> list[Path]:
         *resources.reference_files(),
         *resources.case_files(),
         *rule_files(),
+        *inference_rule_files(),
     ]
 
 
 def rule_files() -> list[Path]:
     return sorted((Path(__file__).parent / "rules").glob("*.ru"))
+
+
+def inference_rule_files() -> list[Path]:
+    """The reasoning rules (:mod:`casegraph.inference`): a changed rule changes what a build infers."""
+    return sorted((Path(__file__).parent / "inference_rules").glob("*.rq"))
 
 
 def fingerprint(files: list[Path] | None = None) -> str:
@@ -232,6 +238,11 @@ def build(
         say("deriving time offsets")
         for rule in rule_files():
             store._update(rule.read_text(encoding="utf-8"))
+        # Reasoning last, over everything loaded and derived: an inconsistent graph fails the build
+        # (InconsistentGraph, exit 1) and, like a validation failure, leaves the old store in place.
+        from casegraph.reasoning import reason_or_raise  # late import: it imports this module
+
+        reason_or_raise(store, say)
         store._store.add(ox.Quad(_STORE_NODE, _FINGERPRINT, ox.Literal(stamp), ox.NamedNode(META_GRAPH)))
         summary = BuildSummary(target, stamp, len(store), store.graphs())
         store.close()

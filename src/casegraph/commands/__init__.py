@@ -1,0 +1,1 @@
+"""Click commands that live beside the modules they drive; :mod:`casegraph.cli` registers them."""

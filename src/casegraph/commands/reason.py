@@ -1,0 +1,56 @@
+"""``casegraph reason``: HermiT over the ontology and reference data, the fast path over the cases.
+
+Registered by :mod:`casegraph.cli` (``main.add_command(reason)``). Exit codes: 0 consistent, 1 inconsistent
+(the clashing facts or unsatisfiable classes are named), 2 usage or input error, 3 store error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+STORE_HELP = "Store folder (default: $CASEGRAPH_STORE or the user data directory)."
+
+
+@click.command("reason")
+@click.option("--store", "store_path", type=click.Path(path_type=Path), envvar="CASEGRAPH_STORE", help=STORE_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report as text, or as JSON for scripts.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not report progress.")
+def reason(store_path: Path | None, fmt: str, quiet: bool) -> None:
+    """Check the graph's consistency and rewrite its inferred graphs.
+
+    HermiT classifies the ontology and the reference data (consistency, unsatisfiable classes, defined
+    classes such as type-2 cytokine signalling blockers, relations such as cg:actsOnMechanism); the case
+    and submission graphs are then classified by SPARQL rules derived from the ontology's definitions
+    (patients with a malignancy on a biologic, off-label uses, paradoxical reactions to a biologic, ...).
+    Inferences go to the graph .../graph/inferred and, for a submission, to <submission>/inferred; a second
+    run replaces them. An inconsistent graph is reported in words and nothing is written.
+
+    Exit codes: 0 consistent, 1 inconsistent, 2 usage or input error, 3 store error.
+    """
+    from casegraph.errors import CasegraphError
+    from casegraph.reasoning import reason as run_reason
+    from casegraph.store import open_store
+
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(f"· {message}", err=True)
+
+    try:
+        with open_store(store_path, progress=say) as store:
+            report = run_reason(store, progress=say)
+    except CasegraphError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except OSError as exc:  # the store folder vanished or became unreadable while reasoning
+        click.echo(f"error: store: {exc}", err=True)
+        sys.exit(3)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.to_text())
+    sys.exit(report.exit_code)
