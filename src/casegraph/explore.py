@@ -1,15 +1,28 @@
-"""The neighbourhood of a drug, target, mechanism or disease: what it links to, with counts and sources."""
+"""The neighbourhood of a drug, target, mechanism, disease or case: what it links to, with counts and sources.
+
+Sections come from SPARQL (``src/casegraph/sparql/explore-*.rq``) and are grouped so that a reader never
+takes a report's hypothesis for a fact of the reference data: **structural facts** (targets, modes of
+action, approvals, mechanisms), **case facts** (cases, treatments, outcomes, score changes at time points,
+adverse events) and **claims** (each with its direction, evidence level, condition, source and quote).
+``depth`` widens the view to the network (:mod:`casegraph.network`) within that many hops, for the text
+tree and for the graph formats (DOT, GraphML, Cytoscape JSON).
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from casegraph import resources
+from casegraph.errors import UsageError
 from casegraph.store import Store
 from casegraph.terms import Entity, describe, resolve_term
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _QUERY_FOR_KIND = {
     "drug": "explore-drug.rq",
@@ -18,69 +31,154 @@ _QUERY_FOR_KIND = {
     "mechanism": "explore-mechanism.rq",
     "disease": "explore-disease.rq",
     "phenotype": "explore-disease.rq",
+    "case": "explore-case.rq",
 }
+
+#: Section -> group; a section not listed is structural.  Claims never share a group with facts.
+GROUPS = ("structural facts", "case facts", "claims")
+_CASE_SECTIONS = {"report", "cases", "conditions", "findings", "treatments", "drugs given", "outcomes", "scores",
+                  "score changes", "adverse events"}
+_CLAIM_SECTIONS = {"claims", "mechanisms named in claims", "diseases named in claims"}
+FORMATS = ("text", "json", "dot", "graphml", "cytoscape")
+
+
+def group_of(section: str) -> str:
+    if section in _CLAIM_SECTIONS:
+        return "claims"
+    return "case facts" if section in _CASE_SECTIONS else "structural facts"
 
 
 @dataclass(frozen=True)
 class Link:
-    """One neighbour: the entity, its label, what relates it (detail) and the documents stating it."""
+    """One neighbour: the entity, its label, what relates it (detail), the documents stating it and, where
+    the data have it, the verbatim statement."""
 
     iri: str
     label: str
     detail: str
     sources: tuple[str, ...]
+    quote: str = ""
 
 
 @dataclass
 class Neighbourhood:
-    """An entity and its neighbours grouped in sections ("targets", "cases", "claims", ...)."""
+    """An entity and its neighbours grouped in sections ("targets", "cases", "claims", ...).
+
+    ``network`` is the part of the network within ``depth`` hops (``None`` if it was not asked for).
+    """
 
     entity: Entity
     sections: dict[str, list[Link]] = field(default_factory=dict)
+    depth: int = 1
+    network: Any = None
 
     def count(self, section: str) -> int:
-        return len({link.iri for link in self.sections.get(section, [])})
+        """Distinct neighbours of a section (an entity listed twice with two details counts once)."""
+        return len({(link.iri, link.label) for link in self.sections.get(section, [])})
 
     def labels(self, section: str) -> set[str]:
         return {link.label for link in self.sections.get(section, [])}
 
+    def grouped(self) -> dict[str, list[str]]:
+        """Group -> its sections, in :data:`GROUPS` order, empty groups left out."""
+        groups: dict[str, list[str]] = {}
+        for name in GROUPS:
+            members = sorted(s for s in self.sections if group_of(s) == name)
+            if members:
+                groups[name] = members
+        return groups
+
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "entity": asdict(self.entity),
-                "sections": {
-                    name: {"count": self.count(name), "items": [asdict(link) for link in links]}
-                    for name, links in self.sections.items()
-                },
+        data: dict[str, Any] = {
+            "entity": asdict(self.entity),
+            "depth": self.depth,
+            "sections": {
+                name: {"group": group_of(name), "count": self.count(name), "items": [asdict(link) for link in links]}
+                for name, links in self.sections.items()
             },
-            indent=2,
-            ensure_ascii=False,
-        )
+        }
+        if self.network is not None:
+            data["network"] = {
+                "nodes": [{"id": n, **d} for n, d in self.network.nodes(data=True)],
+                "edges": [{"source": s, "target": o, **d} for s, o, d in self.network.edges(data=True)],
+            }
+        return json.dumps(data, indent=2, ensure_ascii=False)
 
     def to_text(self) -> str:
         lines = [f"{self.entity.label} ({self.entity.kind}) <{self.entity.iri}>"]
-        names = list(self.sections)
-        if not names:
+        blocks: list[tuple[str, list[str]]] = []
+        for group, names in self.grouped().items():
+            body: list[str] = []
+            for i, name in enumerate(names):
+                last = i == len(names) - 1
+                body.append(f"{'└──' if last else '├──'} {name} ({self.count(name)})")
+                links = self.sections[name]
+                for j, link in enumerate(links):
+                    branch = "    " if last else "│   "
+                    tip = "└──" if j == len(links) - 1 else "├──"
+                    detail = f" — {link.detail}" if link.detail else ""
+                    source = f"  [source: {'; '.join(link.sources)}]" if link.sources else ""
+                    body.append(f"{branch}{tip} {link.label}{detail}{source}")
+                    if link.quote:
+                        more = "    " if j == len(links) - 1 else "│   "
+                        body.append(f"{branch}{more}    “{link.quote}”")
+            title = {"structural facts": "structural facts (reference data)",
+                     "case facts": "case facts (what the reports record)",
+                     "claims": "claims (what the reports assert, with evidence level)"}[group]
+            blocks.append((title, body))
+        if self.network is not None and self.depth > 1:
+            blocks.append((f"network within {self.depth} hops ({self.network.number_of_nodes() - 1} entities, "
+                           f"{self.network.number_of_edges()} links)", _tree(self.network, self.entity.iri, self.depth)))
+        if not blocks:
             lines.append("└── no links recorded")
-        for i, name in enumerate(names):
-            last = i == len(names) - 1
-            lines.append(f"{'└──' if last else '├──'} {name} ({self.count(name)})")
-            links = self.sections[name]
-            for j, link in enumerate(links):
-                branch = "    " if last else "│   "
-                tip = "└──" if j == len(links) - 1 else "├──"
-                detail = f" — {link.detail}" if link.detail else ""
-                source = f"  [source: {'; '.join(link.sources)}]" if link.sources else ""
-                lines.append(f"{branch}{tip} {link.label}{detail}{source}")
+        for i, (title, body) in enumerate(blocks):
+            last = i == len(blocks) - 1
+            lines.append(f"{'└──' if last else '├──'} {title}")
+            lines += [("    " if last else "│   ") + line for line in body]
         return "\n".join(lines)
 
 
-def explore(store: Store, term: str) -> Neighbourhood:
-    """Resolve ``term`` (label, synonym, CURIE or IRI) and collect its neighbourhood."""
+def _tree(graph: nx.MultiDiGraph, centre: str, depth: int) -> list[str]:
+    """A breadth-first tree of the network around ``centre``: each entity once, under the entity that first
+    reaches it, with the relations linking them (→ from parent to child, ← from child to parent)."""
+    seen = {centre}
+    lines: list[str] = []
+
+    def relations(a: str, b: str) -> str:
+        out = [f"→ {d['relation']}" + (f" ({d['evidence']})" if d["kind"] == "claim" else "")
+               for d in graph.get_edge_data(a, b, default={}).values()]
+        out += [f"← {d['relation']}" + (f" ({d['evidence']})" if d["kind"] == "claim" else "")
+                for d in graph.get_edge_data(b, a, default={}).values()]
+        return "; ".join(dict.fromkeys(out))
+
+    def walk(node: str, level: int, prefix: str) -> None:
+        if level > depth:
+            return
+        children = sorted({n for n in (*graph.successors(node), *graph.predecessors(node)) if n not in seen},
+                          key=lambda n: (graph.nodes[n]["type"], graph.nodes[n]["label"].lower()))
+        seen.update(children)
+        for i, child in enumerate(children):
+            last = i == len(children) - 1
+            data = graph.nodes[child]
+            lines.append(f"{prefix}{'└──' if last else '├──'} {data['label']} ({data['type']}) "
+                         f"[{relations(node, child)}]")
+            walk(child, level + 1, prefix + ("    " if last else "│   "))
+
+    walk(centre, 1, "")
+    return lines
+
+
+def explore(store: Store, term: str, depth: int = 1, *, with_network: bool = False) -> Neighbourhood:
+    """Resolve ``term`` (label, synonym, CURIE or IRI) and collect its neighbourhood.
+
+    ``depth`` > 1 (or ``with_network``) also attaches the network within ``depth`` hops.
+    """
+    if depth < 1:
+        raise UsageError("--depth must be at least 1")
     iri = resolve_term(store, term)
     entity = describe(store, iri)
     query_name = _QUERY_FOR_KIND.get(entity.kind, "explore-disease.rq")
-    result = Neighbourhood(entity=entity)
+    result = Neighbourhood(entity=entity, depth=depth)
     for row in store.select(resources.internal_query(query_name), term=ox.NamedNode(iri)):
         section = row["section"].value
         sources = tuple(s for s in row["source"].value.split("; ") if s) if "source" in row else ()
@@ -89,6 +187,61 @@ def explore(store: Store, term: str) -> Neighbourhood:
             label=row["itemLabel"].value,
             detail=row["detail"].value if "detail" in row else "",
             sources=sources,
+            quote=row["quote"].value if "quote" in row else "",
         )
         result.sections.setdefault(section, []).append(link)
+    changes = _score_changes(store, iri)
+    if changes:
+        result.sections["score changes"] = changes
+
+    from casegraph.network import build_network, neighbourhood
+
+    graph = build_network(store)
+    _describe_claims(result, graph)
+    if depth > 1 or with_network:
+        result.network = neighbourhood(graph, iri, depth)
     return result
+
+
+def _describe_claims(result: Neighbourhood, graph: nx.MultiDiGraph) -> None:
+    """Rewrite the claims section as statements (subject direction object [in condition]) with their
+    evidence level and quote; for a case, the claims about it."""
+    from casegraph.paths import claim_index, statement
+
+    claims = claim_index(graph)
+    members = [link.iri for link in result.sections.get("claims", [])]
+    if result.entity.kind == "case":
+        members = [c for c, entry in claims.items() if result.entity.iri in entry["cases"]]
+    if not members:
+        return
+    sources = {link.iri: link.sources for link in result.sections.get("claims", [])}
+    links = []
+    for claim in dict.fromkeys(members):
+        entry = claims.get(claim)
+        if entry is None:
+            continue
+        text = statement(entry, condition=True)
+        source = sources.get(claim) or tuple(s for s in entry["source"].split("; ") if s)
+        links.append((-entry["rank"], entry["label"], Link(
+            claim, entry["label"], f"{entry['evidence']}: {text}", source, entry["quote"])))
+    result.sections["claims"] = [link for *_key, link in sorted(links, key=lambda x: (x[0], x[1]))]
+
+
+def _score_changes(store: Store, iri: str) -> list[Link]:
+    """Per case and scale with two values or more: every value in time order, ``62 (at presentation) → 1.8
+    (1 month after starting dupilumab)``."""
+    series: dict[tuple[str, str, str], list[tuple[float, str, str, str]]] = {}
+    for row in store.select(resources.internal_query("explore-scores.rq"), term=ox.NamedNode(iri)):
+        key = (row["case"].value, row["caseLabel"].value, row["scale"].value)
+        when = row["when"].value if "when" in row else ""
+        source = row["source"].value if "source" in row else ""
+        series.setdefault(key, []).append((float(row["key"].value), row["value"].value, when, source))
+    links = []
+    for (case, case_label, scale), values in sorted(series.items(), key=lambda kv: (kv[0][1], kv[0][2])):
+        if len(values) < 2:
+            continue
+        values.sort()
+        steps = " → ".join(f"{value} ({when})" if when else value for _k, value, when, _s in values)
+        sources = tuple(dict.fromkeys(s for *_x, s in values if s))
+        links.append(Link(case, f"{case_label}: {scale}", steps, sources))
+    return links

@@ -104,6 +104,7 @@ def resolve_term(store: Store, text: str) -> str:
         for name in close:
             for c in sorted(every[name]):
                 ent = describe(store, c)
-                shown.append(f"{name} ({ent.kind})")
+                same = _norm(ent.label) == name
+                shown.append(f"{name} ({ent.kind})" if same else f"{name} (= {ent.label}, {ent.kind})")
         hint = " Nearest matches: " + ", ".join(dict.fromkeys(shown)) + "."
     raise UsageError(f"no entity named {text!r}.{hint}")
