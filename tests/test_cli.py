@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from casegraph.cli import main
 
-COMMANDS = ["build", "queries", "query", "validate", "explore", "submit", "submissions", "withdraw"]
+COMMANDS = ["build", "queries", "query", "validate", "explore", "path", "export", "map", "submit", "submissions", "withdraw"]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:

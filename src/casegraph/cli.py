@@ -287,22 +287,14 @@ def withdraw(submission_id: str, store_path: Path | None) -> None:
     click.echo(f"withdrawn {record.id} ({record.file}, {record.triples} triples)")
 
 
-@main.command()
-@click.argument("term")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@_store_option
-@_handle_errors
-def explore(term: str, fmt: str, store_path: Path | None) -> None:
-    """Show the neighbourhood of a drug, target, mechanism or disease.
+# Commands that live beside the modules they drive (imported after ``main`` exists; each imports its heavy
+# dependencies only when it runs, so ``casegraph --help`` stays fast).
+from casegraph.commands.explore import explore, export, map_cmd  # noqa: E402
+from casegraph.commands.explore import path as path_cmd  # noqa: E402
+from casegraph.commands.reason import reason  # noqa: E402
 
-    TERM is a label, synonym, CURIE or IRI: dupilumab, Dupixent, CD20, DrugBank:DB12159, MONDO:0016367.
-    """
-    from casegraph.explore import explore as do_explore
-    from casegraph.store import open_store
-
-    with open_store(store_path, progress=_progress()) as store:
-        hood = do_explore(store, term)
-    click.echo(hood.to_json() if fmt == "json" else hood.to_text())
+for _command in (explore, path_cmd, export, map_cmd, reason):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":
