@@ -6,58 +6,14 @@ parameter, unreadable file, SPARQL syntax error); 3 store error; 4 unexpected in
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from casegraph.errors import CasegraphError, ValidationFailed
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-STORE_HELP = "Store folder (default: $CASEGRAPH_STORE or the user data directory)."
-
-
-def _handle_errors(func: F) -> F:
-    """Turn casegraph errors into a message on stderr and the documented exit code; never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ValidationFailed as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(exc.exit_code)
-        except CasegraphError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except Exception as exc:  # last resort: a message, not a traceback
-            click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
-            click.echo("please report this with the command you ran", err=True)
-            sys.exit(4)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _store_option(func: F) -> F:
-    return click.option(
-        "--store", "store_path", type=click.Path(path_type=Path), envvar="CASEGRAPH_STORE", help=STORE_HELP
-    )(func)
-
-
-def _progress() -> Callable[[str], None]:
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    return lambda msg: console.print(f"[dim]· {msg}[/dim]")
+from casegraph.commands.common import handle_errors as _handle_errors
+from casegraph.commands.common import progress as _progress
+from casegraph.commands.common import store_option as _store_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

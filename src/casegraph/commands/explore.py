@@ -7,41 +7,14 @@ inside the commands so that ``casegraph --help`` stays fast.
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _handle_errors(func: F) -> F:
-    """casegraph.cli's error handling (message and exit code, never a traceback), looked up when the
-    command runs so that cli.py can import this module without an import cycle."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from casegraph.cli import _handle_errors as handle
-
-        return handle(func)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _store_option(func: F) -> F:
-    return click.option(
-        "--store", "store_path", type=click.Path(path_type=Path), envvar="CASEGRAPH_STORE",
-        help="Store folder (default: $CASEGRAPH_STORE or the user data directory).",
-    )(func)
-
-
-def _progress() -> Callable[[str], None]:
-    from casegraph.cli import _progress as progress
-
-    return progress()
+from casegraph.commands.common import handle_errors as _handle_errors
+from casegraph.commands.common import progress as _progress
+from casegraph.commands.common import store_option as _store_option
 
 TERM_HELP = ("TERM is a label, synonym, CURIE or IRI: dupilumab, Dupixent, IL-31, CD20, DrugBank:DB12159, "
              "MONDO:0016367, 'Case 1'. An unknown or ambiguous term lists the nearest matches (exit 2).")

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import click
 
-STORE_HELP = "Store folder (default: $CASEGRAPH_STORE or the user data directory)."
+from casegraph.commands.common import handle_errors, store_option
 
 
 @click.command("reason")
-@click.option("--store", "store_path", type=click.Path(path_type=Path), envvar="CASEGRAPH_STORE", help=STORE_HELP)
+@store_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Report as text, or as JSON for scripts.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not report progress.")
+@handle_errors
 def reason(store_path: Path | None, fmt: str, quiet: bool) -> None:
     """Check the graph's consistency and rewrite its inferred graphs.
 
@@ -32,7 +33,7 @@ def reason(store_path: Path | None, fmt: str, quiet: bool) -> None:
 
     Exit codes: 0 consistent, 1 inconsistent, 2 usage or input error, 3 store error.
     """
-    from casegraph.errors import CasegraphError
+    from casegraph.errors import StoreError
     from casegraph.reasoning import reason as run_reason
     from casegraph.store import open_store
 
@@ -43,12 +44,8 @@ def reason(store_path: Path | None, fmt: str, quiet: bool) -> None:
     try:
         with open_store(store_path, progress=say) as store:
             report = run_reason(store, progress=say)
-    except CasegraphError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
     except OSError as exc:  # the store folder vanished or became unreadable while reasoning
-        click.echo(f"error: store: {exc}", err=True)
-        sys.exit(3)
+        raise StoreError(f"store: {exc}") from exc
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
