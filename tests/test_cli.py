@@ -102,3 +102,13 @@ def test_build_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
     code, out = run("build", "--store", str(folder), "-q")
     assert code == 3 and "refusing" in out
     assert (folder / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("args", [["query", "cases-by-drug"], ["export", "--format", "graphml"]])
+def test_output_file_that_cannot_be_written_is_an_input_error(tmp_path: Path, store_path: Path,
+                                                                 args: list[str]) -> None:
+    target = tmp_path / "no-such-folder" / "out.txt"
+    result = CliRunner().invoke(main, [*args, "-o", str(target), "--store", str(store_path)])
+    assert result.exit_code == 2, result.output
+    assert str(target) in result.output and "Traceback" not in result.output
+    assert not target.parent.exists()

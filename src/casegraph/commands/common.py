@@ -37,6 +37,12 @@ def handle_errors(func: F) -> F:
             sys.exit(130)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except OSError as exc:
+            if exc.filename is None:  # not about a file the user named: treated as unexpected below
+                _internal(exc)
+            # an output file that cannot be written (missing folder, no permission): an input error
+            click.echo(f"error: {exc.filename}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
         except Exception as exc:  # last resort: a message, not a traceback
             _internal(exc)
 
