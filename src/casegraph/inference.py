@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from casegraph.backend import GraphStore
 from casegraph.namespaces import (
     CASES_GRAPH_PREFIX,
     INFERRED_GRAPH,
@@ -30,7 +31,6 @@ from casegraph.namespaces import (
     PREFIXES,
     SUBMISSIONS_GRAPH_PREFIX,
 )
-from casegraph.store import Store
 
 RULES_DIR = Path(__file__).parent / "inference_rules"
 MULTI_TYPED = RULES_DIR / "checks" / "multi-typed-nodes.rq"
@@ -103,13 +103,13 @@ def _chunks(graphs: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]
         yield graphs[start:start + size]
 
 
-def _run(store: Store, path: Path, graphs: Sequence[str] | None) -> Iterator[ox.QuerySolution]:
+def _run(store: GraphStore, path: Path, graphs: Sequence[str] | None) -> Iterator[ox.QuerySolution]:
     """Run a rule over ``graphs``, or over every graph (``None``: the placeholder line is dropped)."""
     values = "" if graphs is None else "VALUES ?g { " + " ".join(f"<{g}>" for g in graphs) + " }"
     yield from store.query(_VALUES.sub(lambda m: m.group(1) + values, _text(path), count=1))
 
 
-def memberships(store: Store, graphs: Sequence[str] | None) -> Iterator[ox.Quad]:
+def memberships(store: GraphStore, graphs: Sequence[str] | None) -> Iterator[ox.Quad]:
     """Every inferred membership the rules find in ``graphs`` (``None``: in every data graph of the store),
     as a quad in the graph it belongs in.
 
@@ -127,7 +127,7 @@ def memberships(store: Store, graphs: Sequence[str] | None) -> Iterator[ox.Quad]
                 yield ox.Quad(node, _RDF_TYPE, cls, ox.NamedNode(inferred_graph_for(source.value)))
 
 
-def clashes(store: Store, graphs: Sequence[str]) -> list[Clash]:
+def clashes(store: GraphStore, graphs: Sequence[str]) -> list[Clash]:
     """Nodes of ``graphs`` typed in two disjoint classes (the consistency HermiT would check), sorted.
 
     The disjointness axioms and the subclass hierarchy are read from the ontology graph once per call; one
@@ -153,7 +153,7 @@ def clashes(store: Store, graphs: Sequence[str]) -> list[Clash]:
     return sorted(found, key=lambda c: (c.graph, c.node, c.class1, c.class2))
 
 
-def clashes_everywhere(store: Store, keep: Callable[[str], bool]) -> list[Clash]:
+def clashes_everywhere(store: GraphStore, keep: Callable[[str], bool]) -> list[Clash]:
     """Every node typed in two disjoint classes, in any graph ``keep`` accepts (where its first type is).
 
     Per disjoint pair one query, driven by the side with fewer instances (all reference entities against
@@ -179,7 +179,7 @@ def clashes_everywhere(store: Store, keep: Callable[[str], bool]) -> list[Clash]
     return sorted(found, key=lambda c: (c.graph, c.node, c.class1, c.class2))
 
 
-def _instances(store: Store, classes: Sequence[str]) -> int:
+def _instances(store: GraphStore, classes: Sequence[str]) -> int:
     for row in store.query(_fill(COUNT_INSTANCES.read_text(encoding="utf-8"), "type", classes)):
         return int(_value(row["n"]))
     return 0
@@ -191,15 +191,14 @@ def _fill(text: str, variable: str, iris: Iterable[str]) -> str:
     return text.replace(f"VALUES ?{variable} {{}}", f"VALUES ?{variable} {{ {values} }}", 1)
 
 
-def _hierarchy(store: Store) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+def _hierarchy(store: GraphStore) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Each class's ancestors (itself included) and the classes declared disjoint with each class."""
-    onto = ox.NamedNode(ONTOLOGY_GRAPH)
     parents: dict[str, set[str]] = {}
-    for q in store._store.quads_for_pattern(None, _SUBCLASS, None, onto):
+    for q in store.quads(None, _SUBCLASS, None, ONTOLOGY_GRAPH):
         if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
             parents.setdefault(q.subject.value, set()).add(q.object.value)
     disjoint: dict[str, set[str]] = {}
-    for q in store._store.quads_for_pattern(None, _DISJOINT, None, onto):
+    for q in store.quads(None, _DISJOINT, None, ONTOLOGY_GRAPH):
         if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
             disjoint.setdefault(q.subject.value, set()).add(q.object.value)
             disjoint.setdefault(q.object.value, set()).add(q.subject.value)
@@ -215,7 +214,7 @@ def _hierarchy(store: Store) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     return ancestors, disjoint
 
 
-def update_graphs(store: Store, graphs: Iterable[str], quads: Sequence[ox.Quad]) -> int:
+def update_graphs(store: GraphStore, graphs: Iterable[str], quads: Sequence[ox.Quad]) -> int:
     """Make ``graphs`` hold exactly ``quads`` by writing only the difference; returns the quads changed.
 
     A full run over 100,000 submissions mostly finds what the last run (or intake) wrote: dropping and
@@ -224,26 +223,25 @@ def update_graphs(store: Store, graphs: Iterable[str], quads: Sequence[ox.Quad])
     wanted = set(quads)
     stale = []
     for graph in dict.fromkeys(graphs):  # each graph once: a quad kept on the first pass is not stale on a second
-        for quad in store._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+        for quad in store.quads(graph=graph):
             if quad in wanted:
                 wanted.discard(quad)
             else:
                 stale.append(quad)
-    for quad in stale:
-        store._store.remove(quad)
-    store._store.extend(wanted)
+    store.remove(stale)
+    store.add(wanted)
     return len(stale) + len(wanted)
 
 
-def replace_graphs(store: Store, graphs: Iterable[str], quads: Sequence[ox.Quad]) -> None:
+def replace_graphs(store: GraphStore, graphs: Iterable[str], quads: Sequence[ox.Quad]) -> None:
     """Empty ``graphs`` and write ``quads`` in one transaction: a second run replaces, never duplicates."""
     drops = " ; ".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
     if drops:
-        store._update(drops)
-    store._store.extend(quads)
+        store.update(drops)
+    store.add(quads)
 
 
-def infer_for_submissions(store: Store, graph_iris: Sequence[str], *,
+def infer_for_submissions(store: GraphStore, graph_iris: Sequence[str], *,
                           check_consistency: bool = False) -> InferenceResult:
     """Recompute the inferences of the given submission graphs into their ``<graph>/inferred`` graphs.
 
@@ -267,7 +265,7 @@ def infer_for_submissions(store: Store, graph_iris: Sequence[str], *,
     return result
 
 
-def drop_inferences(store: Store, graph_iris: Iterable[str]) -> None:
+def drop_inferences(store: GraphStore, graph_iris: Iterable[str]) -> None:
     """Remove the inferences of submission graphs (what withdrawing them must also remove)."""
     replace_graphs(store, (inferred_graph_for(g) for g in graph_iris if g.startswith(SUBMISSIONS_GRAPH_PREFIX)), [])
 

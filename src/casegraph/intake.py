@@ -21,11 +21,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from casegraph.backend import GraphStore
 from casegraph.errors import CasegraphError, StoreError, UsageError
 from casegraph.inference import infer_for_submissions, inferred_graph_for
 from casegraph.namespaces import CG, DERIVED_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, SUBMISSIONS_GRAPH_PREFIX
 from casegraph.readers import Submission, read_submission
-from casegraph.store import Store, rule_files
+from casegraph.store import rule_files
 from casegraph.validate import (
     ValidationReport,
     check_submissions,
@@ -138,7 +139,7 @@ BATCH_SIZE = 250
 WRITE_CHUNK = 25
 
 
-def submit(store: Store, paths: Iterable[Path], *, fmt: str | None = None,
+def submit(store: GraphStore, paths: Iterable[Path], *, fmt: str | None = None,
            progress: Callable[[Outcome], None] | None = None, batch_size: int = BATCH_SIZE) -> IntakeSummary:
     """Validate each file and store the conforming ones, each whole.
 
@@ -178,7 +179,7 @@ def submit(store: Store, paths: Iterable[Path], *, fmt: str | None = None,
     return summary
 
 
-def submit_file(store: Store, path: Path, *, fmt: str | None = None) -> Outcome:
+def submit_file(store: GraphStore, path: Path, *, fmt: str | None = None) -> Outcome:
     """Submit one file (see :func:`submit`)."""
     writer = _Writer(store, lambda outcomes: None)
     try:
@@ -199,7 +200,7 @@ class _Writer:
     submitting thread; so is an error of the report callback.
     """
 
-    def __init__(self, store: Store, report: Callable[[list[Outcome]], None]) -> None:
+    def __init__(self, store: GraphStore, report: Callable[[list[Outcome]], None]) -> None:
         self.store = store
         self.report = report
         self.queued: set[str] = set()
@@ -263,7 +264,7 @@ class _Writer:
 _Chunk = tuple[list[tuple["Submission", ValidationReport]], list["Outcome"]]
 
 
-def _submit_batch(store: Store, paths: list[Path], fmt: str | None, writer: _Writer) -> list[Outcome]:
+def _submit_batch(store: GraphStore, paths: list[Path], fmt: str | None, writer: _Writer) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(paths)
     subs: dict[int, Submission] = {}
     for i, path in enumerate(paths):
@@ -369,7 +370,7 @@ def _derived(subs: list[Submission]) -> dict[str, list[ox.Triple]]:
     return derived
 
 
-def _write(store: Store, accepted: list[tuple[Submission, ValidationReport]]) -> None:
+def _write(store: GraphStore, accepted: list[tuple[Submission, ValidationReport]]) -> None:
     """One transaction: for each submission its data, derived triples, report and registry entry."""
     if not accepted:
         return
@@ -408,7 +409,7 @@ def _write(store: Store, accepted: list[tuple[Submission, ValidationReport]]) ->
     # killed process keeps every submission it reported; the store is flushed once, when it is closed.
     # (Flushing after every transaction made RocksDB compact continually: 1.4-2.3 s of background CPU
     # per 1,000 submissions, more than the writes themselves.)
-    store._store.extend(quads)
+    store.add(quads)
 
 
 def _literal(key: str, value: object) -> ox.Literal:
@@ -426,30 +427,30 @@ def _record(values: dict[str, str]) -> SubmissionRecord:
         warnings=int(values.get("warnings", 0)), cases=int(values.get("cases", 0)))
 
 
-def _registry_values(store: Store, subject: ox.NamedNode | None) -> dict[str, dict[str, str]]:
+def _registry_values(store: GraphStore, subject: ox.NamedNode | None) -> dict[str, dict[str, str]]:
     """Registry entries (of one submission graph, or all) as field -> value, by submission graph."""
     reverse = {iri: key for key, iri in _FIELDS.items()}
     by_graph: dict[str, dict[str, str]] = {}
-    for quad in store._store.quads_for_pattern(subject, None, None, ox.NamedNode(REGISTRY_GRAPH)):
+    for quad in store.quads(subject, None, None, REGISTRY_GRAPH):
         key = reverse.get(quad.predicate.value)
         if key is not None and isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
             by_graph.setdefault(quad.subject.value, {})[key] = quad.object.value
     return by_graph
 
 
-def list_submissions(store: Store) -> list[SubmissionRecord]:
+def list_submissions(store: GraphStore) -> list[SubmissionRecord]:
     """Every submission in the store, oldest first."""
     records = [_record(v) for v in _registry_values(store, None).values()]
     return sorted(records, key=lambda r: (r.submitted, r.id))
 
 
-def get(store: Store, submission_id: str) -> SubmissionRecord | None:
+def get(store: GraphStore, submission_id: str) -> SubmissionRecord | None:
     """The submission with exactly this id, reading only its own registry entry."""
     values = _registry_values(store, ox.NamedNode(SUBMISSIONS_GRAPH_PREFIX + submission_id))
     return _record(next(iter(values.values()))) if values else None
 
 
-def find(store: Store, prefix: str) -> SubmissionRecord:
+def find(store: GraphStore, prefix: str) -> SubmissionRecord:
     """The submission whose id starts with ``prefix`` (unique), else a usage error listing the candidates."""
     records = list_submissions(store)
     matches = [r for r in records if r.id.startswith(prefix)] if prefix else []
@@ -461,22 +462,20 @@ def find(store: Store, prefix: str) -> SubmissionRecord:
     raise UsageError(f"{prefix!r} is ambiguous: {', '.join(r.id for r in matches[:10])}")
 
 
-def withdraw(store: Store, submission_id: str) -> SubmissionRecord:
+def withdraw(store: GraphStore, submission_id: str) -> SubmissionRecord:
     """Remove one submission whole (data, derived triples, report, registry entry) in one transaction."""
     record = find(store, submission_id)
     graph = record.graph
-    store._store.update(
+    store.update(
         f"DROP SILENT GRAPH <{graph}> ; DROP SILENT GRAPH <{graph}/derived> ; DROP SILENT GRAPH <{graph}/report> ; "
         f"DROP SILENT GRAPH <{inferred_graph_for(graph)}> ; "
         f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> ?p ?o }} }}"
     )
-    store._store.flush()
     return record
 
 
-def submission_quads(store: Store) -> Iterator[ox.Quad]:
+def submission_quads(store: GraphStore) -> Iterator[ox.Quad]:
     """Every quad that belongs to a submission (its graphs and its registry entry), for a rebuild to keep."""
-    for graph in store._store.named_graphs():
-        if isinstance(graph, ox.NamedNode) and (graph.value.startswith(SUBMISSIONS_GRAPH_PREFIX)
-                                                or graph.value == REGISTRY_GRAPH):
-            yield from store._store.quads_for_pattern(None, None, None, graph)
+    for graph in store.named_graphs():
+        if graph.startswith(SUBMISSIONS_GRAPH_PREFIX) or graph == REGISTRY_GRAPH:
+            yield from store.quads(graph=graph)

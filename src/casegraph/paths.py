@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from itertools import islice, pairwise
 from typing import TYPE_CHECKING, Any
 
+from casegraph.backend import GraphStore
 from casegraph.errors import UsageError
 from casegraph.network import build_network
-from casegraph.store import Store
 from casegraph.terms import Entity, describe, resolve_term
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ def _undirected(graph: nx.MultiDiGraph) -> nx.Graph:
     return simple
 
 
-def find_paths(store: Store, a: str, b: str, *, max_paths: int = 5, scope: str = "mechanistic") -> PathResult:
+def find_paths(store: GraphStore, a: str, b: str, *, max_paths: int = 5, scope: str = "mechanistic") -> PathResult:
     """Up to ``max_paths`` shortest paths between terms ``a`` and ``b`` (labels, synonyms, CURIEs, IRIs).
 
     Raises :class:`UsageError` for an unknown or ambiguous term, the same entity twice, a bad ``max_paths``

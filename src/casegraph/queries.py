@@ -20,8 +20,8 @@ import pyoxigraph as ox
 import yaml
 
 from casegraph import resources
+from casegraph.backend import GraphStore
 from casegraph.errors import InputError, UsageError
-from casegraph.store import Store
 
 _PARAM = re.compile(r"\?(__?)([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)")
 _TYPES = {
@@ -192,7 +192,7 @@ def to_python(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Any:
     return term.value
 
 
-def bind_parameters(store: Store, query: StoredQuery, values: Mapping[str, str]) -> dict[str, Any]:
+def bind_parameters(store: GraphStore, query: StoredQuery, values: Mapping[str, str]) -> dict[str, Any]:
     """Turn ``name=value`` strings into RDF terms for the query's parameter variables."""
     from casegraph.terms import resolve_term
 
@@ -228,7 +228,7 @@ def bind_parameters(store: Store, query: StoredQuery, values: Mapping[str, str])
 
 
 def run_query(
-    store: Store,
+    store: GraphStore,
     query: StoredQuery | str,
     params: Mapping[str, str] | None = None,
 ) -> QueryResult:
@@ -238,7 +238,7 @@ def run_query(
     return execute(store, stored.text, bindings, source=str(stored.path))
 
 
-def execute(store: Store, sparql: str, bindings: Mapping[str, Any] | None = None,
+def execute(store: GraphStore, sparql: str, bindings: Mapping[str, Any] | None = None,
             source: str = "query") -> QueryResult:
     """Run SPARQL text; a syntax error names the line and column."""
     try:
@@ -247,7 +247,7 @@ def execute(store: Store, sparql: str, bindings: Mapping[str, Any] | None = None
         raise InputError(f"{source}: SPARQL {_syntax_message(exc)}") from None
     if isinstance(solutions, ox.QueryBoolean):
         return QueryResult(variables=[], terms=[], boolean=bool(solutions))
-    if not isinstance(solutions, ox.QuerySolutions):
+    if not hasattr(solutions, "variables"):  # pyoxigraph's QuerySolutions or a server's Solutions
         raise UsageError(f"{source}: only SELECT and ASK queries give rows; use CONSTRUCT via the Python API")
     names = [v.value for v in solutions.variables]
     terms = [{n: s[n] for n in names if s[n] is not None} for s in solutions]

@@ -26,11 +26,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from casegraph import inference
+from casegraph.backend import GraphStore
 from casegraph.errors import CasegraphError
 from casegraph.inference import Clash
 from casegraph.namespaces import INFERRED_GRAPH, INFERRED_SUFFIX, ONTOLOGY_GRAPH, PREFIXES, REFERENCE_GRAPH
 from casegraph.reasoner import run_hermit
-from casegraph.store import Store
 
 Progress = Callable[[str], None]
 _RDF_TYPE = PREFIXES["rdf"] + "type"
@@ -106,11 +106,11 @@ class ReasoningReport:
         }
 
 
-def _graph_triples(store: Store, *graphs: str) -> list[ox.Triple]:
+def _graph_triples(store: GraphStore, *graphs: str) -> list[ox.Triple]:
     return [t for g in graphs for t in store.triples(g)]
 
 
-def reason(store: Store, progress: Progress | None = None) -> ReasoningReport:
+def reason(store: GraphStore, progress: Progress | None = None) -> ReasoningReport:
     """Check consistency and (re)write every inferred graph of ``store``; see the module docstring.
 
     Inconsistency is a result, not an exception (the report says what clashes and ``written`` stays
@@ -139,7 +139,7 @@ def reason(store: Store, progress: Progress | None = None) -> ReasoningReport:
         return report
 
     start = time.perf_counter()
-    all_graphs = [g.value for g in store._store.named_graphs() if isinstance(g, ox.NamedNode)]
+    all_graphs = store.named_graphs()
     data = sorted(g for g in all_graphs if inference.is_data_graph(g))
     report.data_graphs = len(data)
     say(f"checking {len(data):,} case graph(s) for disjointness clashes")
@@ -161,7 +161,7 @@ def reason(store: Store, progress: Progress | None = None) -> ReasoningReport:
     return report
 
 
-def reason_or_raise(store: Store, progress: Progress | None = None) -> ReasoningReport:
+def reason_or_raise(store: GraphStore, progress: Progress | None = None) -> ReasoningReport:
     """:func:`reason`, raising :class:`InconsistentGraph` (exit code 1) when the graph is inconsistent."""
     report = reason(store, progress)
     if not report.consistent:
@@ -183,7 +183,7 @@ def _count(report: ReasoningReport, quads: Sequence[ox.Quad]) -> None:
     report.inferred_graphs = len({q.graph_name for q in quads})
 
 
-def describe(store: Store, clash: Clash) -> str:
+def describe(store: GraphStore, clash: Clash) -> str:
     """One sentence a curator can act on: which node, which two types, which disjointness, where."""
     node = _name(store, clash.node)
     where = _curie(clash.graph)
@@ -194,9 +194,9 @@ def describe(store: Store, clash: Clash) -> str:
             f"{_name(store, clash.class2)}, which the ontology declares disjoint")
 
 
-def _name(store: Store, iri: str) -> str:
+def _name(store: GraphStore, iri: str) -> str:
     """``cg:Drug ("drug")``: the CURIE with the label, so both the curator and a query can find it."""
-    for quad in store._store.quads_for_pattern(ox.NamedNode(iri), _LABEL, None, None):
+    for quad in store.quads(ox.NamedNode(iri), _LABEL, None, None):
         if isinstance(quad.object, ox.Literal):
             return f'{_curie(iri)} ("{quad.object.value}")'
     return _curie(iri)

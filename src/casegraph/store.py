@@ -12,11 +12,11 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from platformdirs import user_data_path
@@ -26,17 +26,25 @@ from casegraph.errors import StoreError
 from casegraph.namespaces import (
     CASES_GRAPH_PREFIX,
     CG,
+    INFERRED_SUFFIX,
     META_GRAPH,
     ONTOLOGY_GRAPH,
     PREFIXES,
     REFERENCE_GRAPH,
+    REGISTRY_GRAPH,
+    SUBMISSIONS_GRAPH_PREFIX,
 )
-from casegraph.rdfio import parse_file
+from casegraph.rdfio import RdfDocument, parse_file
+
+if TYPE_CHECKING:
+    from casegraph.backend import GraphStore
+    from casegraph.remote import RemoteStore
 
 Progress = Callable[[str], None]
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
-_FINGERPRINT = ox.NamedNode(CG + "buildFingerprint")
-_STORE_NODE = ox.NamedNode(META_GRAPH)
+FINGERPRINT = ox.NamedNode(CG + "buildFingerprint")
+STORE_NODE = ox.NamedNode(META_GRAPH)
 
 
 def substitute(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
@@ -106,6 +114,12 @@ class BuildSummary:
     triples: int
     graphs: dict[str, int] = field(default_factory=dict)
     rebuilt: bool = True
+    #: Where the graph was built: the folder, or the server's endpoint URL.
+    location: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.location:
+            self.location = str(self.path) if self.path is not None else "memory"
 
 
 class Store:
@@ -119,6 +133,11 @@ class Store:
             raise StoreError(f"cannot open store at {path}: {exc}") from None
 
     # -- reading ---------------------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        """The store's folder (or ``memory``), for messages."""
+        return str(self.path) if self.path is not None else "memory"
+
     def query(
         self,
         sparql: str,
@@ -139,19 +158,36 @@ class Store:
         names = [v.value for v in solutions.variables]
         return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
 
+    def quads(self, subject: ox.NamedNode | ox.BlankNode | None = None, predicate: ox.NamedNode | None = None,
+              object: Term | None = None, graph: str | None = None) -> Iterator[ox.Quad]:
+        """The quads matching a pattern, from the store's indexes (no SPARQL)."""
+        g = ox.NamedNode(graph) if graph is not None else None
+        return iter(self._store.quads_for_pattern(subject, predicate, object, g))
+
+    def quads_about(self, subjects: Iterable[str]) -> Iterator[ox.Quad]:
+        """Every quad whose subject is one of the IRIs ``subjects``."""
+        for iri in subjects:
+            yield from self._store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
+
+    def named_graphs(self) -> list[str]:
+        return [g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
+
     def graphs(self) -> dict[str, int]:
-        """Named graphs and their triple counts."""
+        """Named graphs and their triple counts (a graph emptied by a withdrawal is left out, as a SPARQL
+        server, which has no empty graphs, would)."""
         counts: dict[str, int] = {}
         for graph in self._store.named_graphs():
             if isinstance(graph, ox.NamedNode):
-                counts[graph.value] = sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+                n = sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+                if n:
+                    counts[graph.value] = n
         return counts
 
     def __len__(self) -> int:
         return len(self._store)
 
     def fingerprint(self) -> str | None:
-        for quad in self._store.quads_for_pattern(_STORE_NODE, _FINGERPRINT, None, ox.NamedNode(META_GRAPH)):
+        for quad in self._store.quads_for_pattern(STORE_NODE, FINGERPRINT, None, ox.NamedNode(META_GRAPH)):
             return str(quad.object.value) if isinstance(quad.object, ox.Literal) else None
         return None
 
@@ -175,7 +211,21 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- writing (used by build) -----------------------------------------------------------------
+    # -- writing ---------------------------------------------------------------------------------
+    def add(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction. A committed transaction is in RocksDB's write-ahead log, so a
+        killed process keeps it; the store is flushed once, when it is closed (flushing after every
+        transaction made RocksDB compact continually, costing more CPU than the writes themselves)."""
+        self._store.extend(quads)
+
+    def remove(self, quads: Iterable[ox.Quad]) -> None:
+        for quad in quads:
+            self._store.remove(quad)
+
+    def update(self, sparql: str) -> None:
+        """A SPARQL 1.1 Update, in one transaction."""
+        self._store.update(sparql, prefixes=PREFIXES)
+
     def _load_graph(self, graph: str, triples: list[ox.Triple]) -> None:
         g = ox.NamedNode(graph)
         self._store.extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
@@ -197,16 +247,88 @@ def build(
     raises :class:`~casegraph.errors.ValidationFailed`. With ``force=False`` an up-to-date store is
     left as it is.
     """
-    from casegraph.validate import validate_documents  # late import: pyshacl is slow to import
-
     say = progress or (lambda _msg: None)
     target = path if path is not None else default_store_path()
-    files = input_files()
-    stamp = fingerprint(files)
+    stamp = fingerprint(input_files())
     if not force and target.exists():
         with Store(target) as existing:
             if existing.fingerprint() == stamp:
                 return BuildSummary(target, stamp, len(existing), existing.graphs(), rebuilt=False)
+
+    inputs = _read_inputs(say, validate)
+    _check_replaceable(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.building-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        store = Store(staging)
+        _fill(store, inputs, _kept_submissions(target), stamp, say)
+        summary = BuildSummary(target, stamp, len(store), store.graphs())
+        store.close()
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    say(f"built {summary.triples:,} triples in {len(summary.graphs)} graphs at {target}")
+    return summary
+
+
+def build_on_server(remote: RemoteStore, *, progress: Progress | None = None, validate: bool = True,
+                    force: bool = True) -> BuildSummary:
+    """(Re)create the seed graph on a SPARQL server, keeping its submissions; idempotent.
+
+    The build runs in memory exactly as an embedded build does (validation, derivation, reasoning over the
+    submissions too), then its graphs are staged on the server and moved into place by one update request,
+    so the server never holds half a build.
+    """
+    from casegraph.intake import submission_quads
+
+    say = progress or (lambda _msg: None)
+    stamp = fingerprint(input_files())
+    if not force and remote.fingerprint() == stamp:
+        return BuildSummary(None, stamp, len(remote), remote.graphs(), rebuilt=False, location=remote.location)
+    inputs = _read_inputs(say, validate)
+    say(f"reading the submissions on {remote.location}")
+    memory = Store(None)
+    _fill(memory, inputs, list(submission_quads(remote)), stamp, say)
+
+    def ours(graph: str) -> bool:
+        """What a build writes: everything but the submissions' own graphs (their inferences included)."""
+        if graph.startswith(SUBMISSIONS_GRAPH_PREFIX):
+            return graph.endswith(INFERRED_SUFFIX)
+        return graph != REGISTRY_GRAPH
+
+    graphs = {g: list(memory.triples(g)) for g in memory.named_graphs() if ours(g)}
+    stale = [g for g in remote.named_graphs() if ours(g) and g not in graphs]
+    say(f"writing {sum(len(t) for t in graphs.values()):,} triples in {len(graphs)} graphs to {remote.location}")
+    remote.replace(graphs, drop=stale)
+    summary = BuildSummary(None, stamp, len(memory), memory.graphs(), location=remote.location)
+    memory.close()
+    say(f"built {summary.triples:,} triples in {len(summary.graphs)} graphs on {remote.location}")
+    return summary
+
+
+def ensure_built(store: GraphStore, *, build_if_missing: bool = True, progress: Progress | None = None) -> None:
+    """Build a server's seed graph on first use, as :func:`open_store` does for a missing folder."""
+    from casegraph.remote import RemoteStore
+
+    if store.is_built():
+        return
+    if not build_if_missing or not isinstance(store, RemoteStore):
+        raise StoreError(f"{store.location} holds no casegraph graph; run 'casegraph build' against it first")
+    build_on_server(store, progress=progress)
+
+
+@dataclass
+class _Inputs:
+    ontology: RdfDocument
+    reference: list[RdfDocument]
+    cases: list[RdfDocument]
+
+
+def _read_inputs(say: Progress, validate: bool) -> _Inputs:
+    """Read the ontology, reference data and seed cases; validate the cases (violations: nothing written)."""
+    from casegraph.validate import validate_documents  # late import: pyshacl is slow to import
 
     say("reading ontology and reference data")
     ontology = parse_file(resources.ontology_file())
@@ -219,39 +341,28 @@ def build(
         say("validating cases against the shapes")
         report = validate_documents(cases)
         report.raise_for_violations()
+    return _Inputs(ontology, reference, cases)
 
-    _check_replaceable(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.building-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        store = Store(staging)
-        say("loading graphs")
-        store._load_graph(ONTOLOGY_GRAPH, ontology.triples)
-        store._load_graph(REFERENCE_GRAPH, [t for doc in reference for t in doc.triples])
-        for doc in cases:
-            store._load_graph(case_graph_iri(doc.path), doc.triples)
-        kept = _kept_submissions(target)
-        if kept:
-            say(f"keeping {len(kept):,} quads of accepted submissions")
-            store._store.extend(kept)
-        say("deriving time offsets")
-        for rule in rule_files():
-            store._update(rule.read_text(encoding="utf-8"))
-        # Reasoning last, over everything loaded and derived: an inconsistent graph fails the build
-        # (InconsistentGraph, exit 1) and, like a validation failure, leaves the old store in place.
-        from casegraph.reasoning import reason_or_raise  # late import: it imports this module
 
-        reason_or_raise(store, say)
-        store._store.add(ox.Quad(_STORE_NODE, _FINGERPRINT, ox.Literal(stamp), ox.NamedNode(META_GRAPH)))
-        summary = BuildSummary(target, stamp, len(store), store.graphs())
-        store.close()
-        _swap_in(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    say(f"built {summary.triples:,} triples in {len(summary.graphs)} graphs at {target}")
-    return summary
+def _fill(store: Store, inputs: _Inputs, kept: list[ox.Quad], stamp: str, say: Progress) -> None:
+    """Load, derive and reason into an empty store, then stamp it with the inputs' fingerprint."""
+    say("loading graphs")
+    store._load_graph(ONTOLOGY_GRAPH, inputs.ontology.triples)
+    store._load_graph(REFERENCE_GRAPH, [t for doc in inputs.reference for t in doc.triples])
+    for doc in inputs.cases:
+        store._load_graph(case_graph_iri(doc.path), doc.triples)
+    if kept:
+        say(f"keeping {len(kept):,} quads of accepted submissions")
+        store._store.extend(kept)
+    say("deriving time offsets")
+    for rule in rule_files():
+        store._update(rule.read_text(encoding="utf-8"))
+    # Reasoning last, over everything loaded and derived: an inconsistent graph fails the build
+    # (InconsistentGraph, exit 1) and, like a validation failure, leaves the old store in place.
+    from casegraph.reasoning import reason_or_raise  # late import: it imports this module
+
+    reason_or_raise(store, say)
+    store._store.add(ox.Quad(STORE_NODE, FINGERPRINT, ox.Literal(stamp), ox.NamedNode(META_GRAPH)))
 
 
 def _kept_submissions(target: Path) -> list[ox.Quad]:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from casegraph import resources
+from casegraph.backend import GraphStore
 from casegraph.errors import UsageError
 from casegraph.namespaces import CG, CURIE_IRIS, PREFIXES
-from casegraph.store import Store
 
 _KIND_NAMES = {
     "Drug": "drug", "MonoclonalAntibody": "drug", "SmallMoleculeDrug": "drug", "DrugClass": "drug class",
@@ -33,7 +33,7 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s\-_]+", " ", text.strip().lower())
 
 
-def _index(store: Store) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, Entity]]:
+def _index(store: GraphStore) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, Entity]]:
     """Names -> entities (labels and notations first, then all names), and entity descriptions."""
     cached = getattr(store, "_term_index", None)
     if cached is not None:
@@ -60,7 +60,7 @@ def _index(store: Store) -> tuple[dict[str, set[str]], dict[str, set[str]], dict
     return result
 
 
-def describe(store: Store, iri: str) -> Entity:
+def describe(store: GraphStore, iri: str) -> Entity:
     _, _, entities = _index(store)
     return entities.get(iri, Entity(iri, iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1], "entity"))
 
@@ -75,7 +75,7 @@ def _expand_curie(text: str) -> str | None:
     return base + local if base else None
 
 
-def resolve_term(store: Store, text: str) -> str:
+def resolve_term(store: GraphStore, text: str) -> str:
     """The IRI of the one entity ``text`` names; :class:`UsageError` lists candidates otherwise."""
     text = text.strip()
     if not text:

@@ -23,8 +23,8 @@ from casegraph.namespaces import CG, curie
 from casegraph.rdfio import RdfDocument, ontology_triples, parse_file, reference_triples, to_ntriples
 
 if TYPE_CHECKING:
+    from casegraph.backend import GraphStore
     from casegraph.readers import Submission
-    from casegraph.store import Store
 
 _CG = rdflib.Namespace(CG)
 SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
@@ -170,7 +170,7 @@ def _background_ntriples() -> bytes:
 ENGINES = ("sparql", "pyshacl")
 
 
-def validate_files(paths: Sequence[Path], fmt: str | None = None, store: Store | None = None,
+def validate_files(paths: Sequence[Path], fmt: str | None = None, store: GraphStore | None = None,
                    profile: str = "submission", engine: str = "sparql") -> ValidationReport:
     """Validate files (raises :class:`InputError` for unreadable files).
 
@@ -360,21 +360,19 @@ def _slim_background(own: rdflib.Graph) -> rdflib.Graph:
     return graph
 
 
-def _defined_elsewhere(store: Store, sub: Submission) -> dict[str, str]:
+def _defined_elsewhere(store: GraphStore, sub: Submission) -> dict[str, str]:
     """Subjects of ``sub`` that the graph already defines, with the graph that holds them."""
     import pyoxigraph as ox
 
     found: dict[str, str] = {}
-    for iri in sub.subjects():
-        for quad in store._store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
-            graph = quad.graph_name
-            if isinstance(graph, ox.NamedNode) and graph.value != sub.graph:
-                found[iri] = graph.value
-                break
+    for quad in store.quads_about(sorted(sub.subjects())):
+        graph, subject = quad.graph_name, quad.subject
+        if isinstance(graph, ox.NamedNode) and graph.value != sub.graph and isinstance(subject, ox.NamedNode):
+            found.setdefault(subject.value, graph.value)
     return found
 
 
-def validate_submissions(subs: Sequence[Submission], store: Store | None = None,
+def validate_submissions(subs: Sequence[Submission], store: GraphStore | None = None,
                          engine: str = "sparql") -> ValidationReport:
     """Validate submissions against the shapes, the intake shapes and (with a store) the graph.
 
@@ -392,7 +390,7 @@ def validate_submissions(subs: Sequence[Submission], store: Store | None = None,
     return report
 
 
-def validate_submission(sub: Submission, store: Store | None = None, engine: str = "sparql") -> ValidationReport:
+def validate_submission(sub: Submission, store: GraphStore | None = None, engine: str = "sparql") -> ValidationReport:
     """Validate one submission; see :func:`validate_submissions`."""
     return check_submissions([sub], store, engine=engine)[0]
 
@@ -420,7 +418,7 @@ def independent(subs: Sequence[Submission]) -> tuple[list[int], list[int]]:
     return together, sorted(clash)
 
 
-def check_submissions(subs: Sequence[Submission], store: Store | None = None,
+def check_submissions(subs: Sequence[Submission], store: GraphStore | None = None,
                       engine: str = "sparql") -> list[ValidationReport]:
     """One report per submission, in order; each as if that submission were validated alone.
 
@@ -474,7 +472,7 @@ def _redefinitions(sub: Submission, found: dict[str, str], own: rdflib.Graph) ->
     return issues
 
 
-def _context(store: Store | None, subs: Sequence[Submission]) -> list[Any]:
+def _context(store: GraphStore | None, subs: Sequence[Submission]) -> list[Any]:
     """Triples of the graph about the nodes the submissions refer to but neither define nor find in the
     reference data."""
     import pyoxigraph as ox
@@ -487,9 +485,8 @@ def _context(store: Store | None, subs: Sequence[Submission]) -> list[Any]:
         own |= sub.subjects()
         wanted |= sub.references()
     triples: list[ox.Triple] = []
-    for iri in sorted(wanted - own - _background_subjects()):
-        for quad in store._store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
-            triples.append(ox.Triple(quad.subject, quad.predicate, quad.object))
+    for quad in store.quads_about(sorted(wanted - own - _background_subjects())):
+        triples.append(ox.Triple(quad.subject, quad.predicate, quad.object))
     return triples
 
 
@@ -500,7 +497,7 @@ def _background_quads() -> tuple[Any, ...]:
     return shaclsparql.default_graph_quads([*ontology_triples(), *reference_triples()])
 
 
-def _check_group(subs: Sequence[Submission], store: Store | None) -> list[ValidationReport]:
+def _check_group(subs: Sequence[Submission], store: GraphStore | None) -> list[ValidationReport]:
     """Check submissions that do not touch one another's nodes in one SPARQL run."""
     from casegraph import shaclsparql
 
@@ -536,7 +533,7 @@ def _check_group(subs: Sequence[Submission], store: Store | None) -> list[Valida
     return reports
 
 
-def _check_with_pyshacl(sub: Submission, store: Store | None) -> ValidationReport:
+def _check_with_pyshacl(sub: Submission, store: GraphStore | None) -> ValidationReport:
     """The reference implementation: pyshacl over the submission, its slim background and graph context."""
     file = str(sub.path)
     own = rdflib.Graph().parse(data=to_ntriples(sub.triples), format="nt")

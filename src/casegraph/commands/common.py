@@ -5,18 +5,27 @@ progress lines. Kept apart from :mod:`casegraph.cli` so command modules can use 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from casegraph.errors import CasegraphError, ValidationFailed
 
+if TYPE_CHECKING:
+    from casegraph.backend import GraphStore
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 STORE_HELP = "Store folder (default: $CASEGRAPH_STORE or the user data directory)."
+ENDPOINT_HELP = ("Work on a SPARQL 1.1 server instead of the embedded store: its query endpoint (also "
+                 "$CASEGRAPH_ENDPOINT). Credentials come from $CASEGRAPH_ENDPOINT_USER and "
+                 "$CASEGRAPH_ENDPOINT_PASSWORD, never from the command line.")
+UPDATE_HELP = "The server's SPARQL Update endpoint, when it is not the query endpoint (also $CASEGRAPH_UPDATE_ENDPOINT)."
 
 
 def handle_errors(func: F) -> F:
@@ -55,10 +64,52 @@ def _internal(exc: BaseException) -> None:
     sys.exit(4)
 
 
+@dataclass(frozen=True)
+class StoreSpec:
+    """Which graph a command works on: the embedded store's folder, or a SPARQL server."""
+
+    path: Path | None = None
+    endpoint: str | None = None
+    update_endpoint: str | None = None
+
+
 def store_option(func: F) -> F:
-    return click.option(
-        "--store", "store_path", type=click.Path(path_type=Path), envvar="CASEGRAPH_STORE", help=STORE_HELP
-    )(func)
+    """``--store PATH`` or ``--endpoint URL`` [``--update-endpoint URL``], handed to the command as one
+    :class:`StoreSpec` in its ``store_path`` argument; :func:`open_graph` opens it."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        endpoint, update = kwargs.pop("endpoint", None), kwargs.pop("update_endpoint", None)
+        if update and not endpoint:
+            raise click.UsageError("--update-endpoint needs --endpoint")
+        if endpoint and kwargs.get("store_path") is not None and not _from_env("CASEGRAPH_STORE"):
+            raise click.UsageError("give either --store or --endpoint, not both")
+        kwargs["store_path"] = StoreSpec(None if endpoint else kwargs.get("store_path"), endpoint, update)
+        return func(*args, **kwargs)
+
+    wrapper = click.option("--store", "store_path", type=click.Path(path_type=Path), envvar="CASEGRAPH_STORE",
+                           help=STORE_HELP)(wrapper)
+    wrapper = click.option("--endpoint", envvar="CASEGRAPH_ENDPOINT", metavar="URL", help=ENDPOINT_HELP)(wrapper)
+    wrapper = click.option("--update-endpoint", envvar="CASEGRAPH_UPDATE_ENDPOINT", metavar="URL",
+                           help=UPDATE_HELP)(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def _from_env(name: str) -> bool:
+    ctx = click.get_current_context(silent=True)
+    source = ctx.get_parameter_source("store_path") if ctx else None
+    return source is click.core.ParameterSource.ENVIRONMENT and bool(os.environ.get(name))
+
+
+def open_graph(spec: StoreSpec | Path | None, *, build_if_missing: bool = True,
+               progress: Callable[[str], None] | None = None, require_built: bool = True) -> GraphStore:
+    """Open what ``--store``/``--endpoint`` named (building the seed graph on first use)."""
+    from casegraph.backend import open_backend
+
+    if not isinstance(spec, StoreSpec):
+        spec = StoreSpec(spec)
+    return open_backend(spec.path, spec.endpoint, spec.update_endpoint, build_if_missing=build_if_missing,
+                        progress=progress, require_built=require_built)
 
 
 def progress() -> Callable[[str], None]:

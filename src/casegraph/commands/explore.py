@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from casegraph.commands.common import StoreSpec, open_graph
 from casegraph.commands.common import handle_errors as _handle_errors
 from casegraph.commands.common import progress as _progress
 from casegraph.commands.common import store_option as _store_option
@@ -37,7 +38,7 @@ def _emit(text: str, output: Path | None) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
 @_store_option
 @_handle_errors
-def explore(term: str, depth: int, fmt: str, output: Path | None, store_path: Path | None) -> None:
+def explore(term: str, depth: int, fmt: str, output: Path | None, store_path: StoreSpec) -> None:
     """Show the neighbourhood of a drug, target, mechanism, disease or case.
 
     Structural facts (targets, modes of action, approvals), case facts (cases, outcomes, score changes at
@@ -46,10 +47,9 @@ def explore(term: str, depth: int, fmt: str, output: Path | None, store_path: Pa
     """
     from casegraph.explore import explore as do_explore
     from casegraph.network import export
-    from casegraph.store import open_store
 
     graph_format = fmt in ("dot", "graphml", "cytoscape")
-    with open_store(store_path, progress=_progress()) as store:
+    with open_graph(store_path, progress=_progress()) as store:
         hood = do_explore(store, term, depth, with_network=graph_format or fmt == "json")
     if graph_format:
         _emit(export(hood.network, fmt), output)
@@ -71,7 +71,7 @@ explore.help = (explore.help or "") + TERM_HELP
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_store_option
 @_handle_errors
-def path(a: str, b: str, max_paths: int, scope: str, fmt: str, store_path: Path | None) -> None:
+def path(a: str, b: str, max_paths: int, scope: str, fmt: str, store_path: StoreSpec) -> None:
     """The shortest mechanistic paths between entities A and B.
 
     The search ignores edge direction, but each hop prints every fact on it with its real direction
@@ -82,9 +82,8 @@ def path(a: str, b: str, max_paths: int, scope: str, fmt: str, store_path: Path 
     Exit 0 paths found, 1 no path, 2 unknown or ambiguous term.
     """
     from casegraph.paths import find_paths
-    from casegraph.store import open_store
 
-    with open_store(store_path, progress=_progress()) as store:
+    with open_graph(store_path, progress=_progress()) as store:
         result = find_paths(store, a, b, max_paths=max_paths, scope=scope)
     click.echo(result.to_json() if fmt == "json" else result.to_text())
     if not result.paths:
@@ -98,7 +97,7 @@ def path(a: str, b: str, max_paths: int, scope: str, fmt: str, store_path: Path 
 @click.option("--no-cases", is_flag=True, help="Leave case nodes out (only drugs, targets, mechanisms, diseases...).")
 @_store_option
 @_handle_errors
-def export(fmt: str, output: Path, no_cases: bool, store_path: Path | None) -> None:
+def export(fmt: str, output: Path, no_cases: bool, store_path: StoreSpec) -> None:
     """Export the drug–target–mechanism–disease–case network.
 
     Nodes carry the attributes label, type (drug, drug class, target, cell type, mechanism, disease,
@@ -106,9 +105,8 @@ def export(fmt: str, output: Path, no_cases: bool, store_path: Path | None) -> N
     condition, source, cited, quote, claim and, for treatments, outcomes.
     """
     from casegraph.network import build_network, write_export
-    from casegraph.store import open_store
 
-    with open_store(store_path, progress=_progress()) as store:
+    with open_graph(store_path, progress=_progress()) as store:
         graph = build_network(store, cases=not no_cases)
     write_export(graph, fmt, output)
     click.echo(f"wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges to {output}")
@@ -123,7 +121,7 @@ def export(fmt: str, output: Path, no_cases: bool, store_path: Path | None) -> N
               help="mechanistic: targets, modes of action, mechanisms and claims; all: also approvals, classes, cases.")
 @_store_option
 @_handle_errors
-def map_cmd(term: str, output: Path, depth: int, scope: str, store_path: Path | None) -> None:
+def map_cmd(term: str, output: Path, depth: int, scope: str, store_path: StoreSpec) -> None:
     """Draw the map of a drug, mechanism (or any entity) as an SVG or PNG picture.
 
     The entity stands on the left, the others in columns by distance; nodes coloured by type, facts
@@ -132,11 +130,10 @@ def map_cmd(term: str, output: Path, depth: int, scope: str, store_path: Path | 
     from casegraph.drawing import draw_map, picture_format
     from casegraph.network import build_network, neighbourhood
     from casegraph.paths import mechanistic
-    from casegraph.store import open_store
     from casegraph.terms import describe, resolve_term
 
     picture_format(output)  # refuse a bad suffix before any work
-    with open_store(store_path, progress=_progress()) as store:
+    with open_graph(store_path, progress=_progress()) as store:
         iri = resolve_term(store, term)
         entity = describe(store, iri)
         graph = build_network(store, cases=scope == "all" or entity.kind == "case")

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
-from casegraph.commands.common import handle_errors, store_option
+from casegraph.commands.common import StoreSpec, handle_errors, open_graph, store_option
 
 
 @click.command("reason")
@@ -21,7 +20,7 @@ from casegraph.commands.common import handle_errors, store_option
               help="Report as text, or as JSON for scripts.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not report progress.")
 @handle_errors
-def reason(store_path: Path | None, fmt: str, quiet: bool) -> None:
+def reason(store_path: StoreSpec, fmt: str, quiet: bool) -> None:
     """Check the graph's consistency and rewrite its inferred graphs.
 
     HermiT classifies the ontology and the reference data (consistency, unsatisfiable classes, defined
@@ -35,14 +34,13 @@ def reason(store_path: Path | None, fmt: str, quiet: bool) -> None:
     """
     from casegraph.errors import StoreError
     from casegraph.reasoning import reason as run_reason
-    from casegraph.store import open_store
 
     def say(message: str) -> None:
         if not quiet:
             click.echo(f"· {message}", err=True)
 
     try:
-        with open_store(store_path, progress=say) as store:
+        with open_graph(store_path, progress=say) as store:
             report = run_reason(store, progress=say)
     except OSError as exc:  # the store folder vanished or became unreadable while reasoning
         raise StoreError(f"store: {exc}") from exc
