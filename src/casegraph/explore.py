@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from casegraph import resources
+from casegraph.backend import GraphStore
 from casegraph.errors import UsageError
-from casegraph.store import Store
 from casegraph.terms import Entity, describe, resolve_term
 
 if TYPE_CHECKING:
@@ -145,10 +145,10 @@ def _tree(graph: nx.MultiDiGraph, centre: str, depth: int) -> list[str]:
     lines: list[str] = []
 
     def relations(a: str, b: str) -> str:
-        out = [f"→ {d['relation']}" + (f" ({d['evidence']})" if d["kind"] == "claim" else "")
-               for d in graph.get_edge_data(a, b, default={}).values()]
-        out += [f"← {d['relation']}" + (f" ({d['evidence']})" if d["kind"] == "claim" else "")
-                for d in graph.get_edge_data(b, a, default={}).values()]
+        out = sorted(f"→ {d['relation']}" + (f" ({d['evidence']})" if d["kind"] == "claim" else "")
+                     for d in graph.get_edge_data(a, b, default={}).values())
+        out += sorted(f"← {d['relation']}" + (f" ({d['evidence']})" if d["kind"] == "claim" else "")
+                      for d in graph.get_edge_data(b, a, default={}).values())
         return "; ".join(dict.fromkeys(out))
 
     def walk(node: str, level: int, prefix: str) -> None:
@@ -168,7 +168,7 @@ def _tree(graph: nx.MultiDiGraph, centre: str, depth: int) -> list[str]:
     return lines
 
 
-def explore(store: Store, term: str, depth: int = 1, *, with_network: bool = False) -> Neighbourhood:
+def explore(store: GraphStore, term: str, depth: int = 1, *, with_network: bool = False) -> Neighbourhood:
     """Resolve ``term`` (label, synonym, CURIE or IRI) and collect its neighbourhood.
 
     ``depth`` > 1 (or ``with_network``) also attaches the network within ``depth`` hops.
@@ -181,7 +181,7 @@ def explore(store: Store, term: str, depth: int = 1, *, with_network: bool = Fal
     result = Neighbourhood(entity=entity, depth=depth)
     for row in store.select(resources.internal_query(query_name), term=ox.NamedNode(iri)):
         section = row["section"].value
-        sources = tuple(s for s in row["source"].value.split("; ") if s) if "source" in row else ()
+        sources = tuple(sorted(s for s in row["source"].value.split("; ") if s)) if "source" in row else ()
         link = Link(
             iri=row["item"].value,
             label=row["itemLabel"].value,
@@ -190,6 +190,8 @@ def explore(store: Store, term: str, depth: int = 1, *, with_network: bool = Fal
             quote=row["quote"].value if "quote" in row else "",
         )
         result.sections.setdefault(section, []).append(link)
+    for links in result.sections.values():  # the query's ORDER BY, with the IRI to break ties, in code-point order
+        links.sort(key=lambda link: (link.label, link.detail, link.iri))
     changes = _score_changes(store, iri)
     if changes:
         result.sections["score changes"] = changes
@@ -221,13 +223,13 @@ def _describe_claims(result: Neighbourhood, graph: nx.MultiDiGraph) -> None:
         if entry is None:
             continue
         text = statement(entry, condition=True)
-        source = sources.get(claim) or tuple(s for s in entry["source"].split("; ") if s)
+        source = sources.get(claim) or tuple(sorted(s for s in entry["source"].split("; ") if s))
         links.append((-entry["rank"], entry["label"], Link(
             claim, entry["label"], f"{entry['evidence']}: {text}", source, entry["quote"])))
     result.sections["claims"] = [link for *_key, link in sorted(links, key=lambda x: (x[0], x[1]))]
 
 
-def _score_changes(store: Store, iri: str) -> list[Link]:
+def _score_changes(store: GraphStore, iri: str) -> list[Link]:
     """Per case and scale with two values or more: every value in time order, ``62 (at presentation) → 1.8
     (1 month after starting dupilumab)``."""
     series: dict[tuple[str, str, str], list[tuple[float, str, str, str]]] = {}

@@ -20,9 +20,11 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyoxigraph as ox
+
 from casegraph import resources
+from casegraph.backend import GraphStore
 from casegraph.namespaces import curie
-from casegraph.store import Store
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -45,7 +47,28 @@ def _local_name(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def build_network(store: Store, *, cases: bool = True) -> nx.MultiDiGraph:
+#: How the network queries join several values into one (GROUP_CONCAT separators).
+_JOINS = ("; ", " | ")
+
+
+def _rows(store: GraphStore, name: str) -> list[dict[str, Any]]:
+    """A network query's rows in one fixed order, each joined value's parts sorted: SPARQL leaves both the
+    row order and GROUP_CONCAT's order open, and the first label seen, the edge order and so the paths
+    chosen between equals must not depend on the store answering."""
+    rows = []
+    for row in store.select(resources.internal_query(name)):
+        fixed: dict[str, Any] = {}
+        for key, term in row.items():
+            if isinstance(term, ox.Literal) and any(sep in term.value for sep in _JOINS):
+                sep = next(s for s in _JOINS if s in term.value)
+                term = ox.Literal(sep.join(sorted(term.value.split(sep))), language=term.language) if term.language \
+                    else ox.Literal(sep.join(sorted(term.value.split(sep))), datatype=term.datatype)
+            fixed[key] = term
+        rows.append(fixed)
+    return sorted(rows, key=lambda r: sorted((k, v.value if isinstance(v, ox.Literal) else str(v)) for k, v in r.items()))
+
+
+def build_network(store: GraphStore, *, cases: bool = True) -> nx.MultiDiGraph:
     """The whole network of ``store``; ``cases=False`` leaves case nodes (and their edges) out.
 
     Node ids are IRIs; node attributes ``label``, ``type``, ``short`` (a short display label), ``curie``.
@@ -57,7 +80,7 @@ def build_network(store: Store, *, cases: bool = True) -> nx.MultiDiGraph:
     kinds: dict[str, tuple[int, str]] = {}
     labels: dict[str, str] = {}
     shorts: dict[str, str] = {}
-    for row in store.select(resources.internal_query("network-nodes.rq")):
+    for row in _rows(store, "network-nodes.rq"):
         iri, kind, rank = row["node"].value, row["kind"].value, int(row["rank"].value)
         if iri not in kinds or rank < kinds[iri][0]:
             kinds[iri] = (rank, kind)
@@ -81,10 +104,10 @@ def build_network(store: Store, *, cases: bool = True) -> nx.MultiDiGraph:
 
     outcomes: dict[tuple[str, str], list[str]] = {}
     if cases:
-        for row in store.select(resources.internal_query("network-outcomes.rq")):
+        for row in _rows(store, "network-outcomes.rq"):
             outcomes.setdefault((row["case"].value, row["drug"].value), []).append(row["text"].value)
 
-    for row in store.select(resources.internal_query("network-structural.rq")):
+    for row in _rows(store, "network-structural.rq"):
         s, o = row["s"].value, row["o"].value
         if not (add_node(s) and add_node(o)):
             continue
@@ -94,7 +117,7 @@ def build_network(store: Store, *, cases: bool = True) -> nx.MultiDiGraph:
             quote=_value(row, "quote"), outcomes=" | ".join(outcomes.get((s, o), [])) if relation == "treated with" else "",
         ))
 
-    for row in store.select(resources.internal_query("network-claims.rq")):
+    for row in _rows(store, "network-claims.rq"):
         s, o = row["s"].value, row["o"].value
         if not (add_node(s) and add_node(o)):
             continue
