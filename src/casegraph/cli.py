@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from casegraph.commands.common import StoreSpec, open_graph
 from casegraph.commands.common import handle_errors as _handle_errors
 from casegraph.commands.common import progress as _progress
 from casegraph.commands.common import store_option as _store_option
@@ -30,15 +31,24 @@ def main() -> None:
 @_store_option
 @click.option("--quiet", "-q", is_flag=True, help="Do not report progress.")
 @_handle_errors
-def build(store_path: Path | None, quiet: bool) -> None:
+def build(store_path: StoreSpec, quiet: bool) -> None:
     """(Re)create the store from the ontology, reference data and cases; idempotent.
 
     The cases are validated first; if any violates the shapes, nothing is written (exit 1).
     """
-    from casegraph.store import build as do_build
+    say = None if quiet else _progress()
+    if store_path.endpoint:
+        from casegraph.remote import RemoteStore
+        from casegraph.store import build_on_server
 
-    summary = do_build(store_path, progress=None if quiet else _progress())
-    click.echo(f"store: {summary.path}")
+        with open_graph(store_path, require_built=False) as remote:
+            assert isinstance(remote, RemoteStore)
+            summary = build_on_server(remote, progress=say)
+    else:
+        from casegraph.store import build as do_build
+
+        summary = do_build(store_path.path, progress=say)
+    click.echo(f"store: {summary.location}")
     click.echo(f"triples: {summary.triples:,}")
     for graph, count in sorted(summary.graphs.items()):
         click.echo(f"  {count:>7,}  {graph}")
@@ -78,12 +88,11 @@ def queries_cmd(fmt: str) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
 @_store_option
 @_handle_errors
-def query(name: str, params: tuple[str, ...], fmt: str, output: Path | None, store_path: Path | None) -> None:
+def query(name: str, params: tuple[str, ...], fmt: str, output: Path | None, store_path: StoreSpec) -> None:
     """Run a stored query NAME (see 'casegraph queries') or a SPARQL file FILE.rq."""
     from casegraph.errors import UsageError
     from casegraph.formats import render
     from casegraph.queries import find_query, run_query
-    from casegraph.store import open_store
 
     values: dict[str, str] = {}
     for item in params:
@@ -92,7 +101,7 @@ def query(name: str, params: tuple[str, ...], fmt: str, output: Path | None, sto
         key, value = item.split("=", 1)
         values[key.strip()] = value.strip()
     stored = find_query(name)
-    with open_store(store_path, progress=_progress()) as store:
+    with open_graph(store_path, progress=_progress()) as store:
         result = run_query(store, stored, values)
     text = render(result, fmt)
     if output:
@@ -119,14 +128,13 @@ INPUT_FORMAT_HELP = ("Format of the input when extension and content do not tell
 @_store_option
 @_handle_errors
 def validate(files: tuple[Path, ...], fmt: str, input_format: str | None, max_bytes: int | None, profile: str,
-             engine: str, store_path: Path | None) -> None:
+             engine: str, store_path: StoreSpec) -> None:
     """Validate case FILES (any accepted format) against the shapes and the graph, without storing them.
 
     Exit 0 all conform (warnings allowed), 1 violations, 2 unreadable input.
     """
     from casegraph.rdfio import DEFAULT_MAX_BYTES
     from casegraph.readers import read_submission
-    from casegraph.store import open_store
     from casegraph.validate import validate_submissions
 
     if profile == "seed":
@@ -135,7 +143,7 @@ def validate(files: tuple[Path, ...], fmt: str, input_format: str | None, max_by
         report = validate_files(list(files), input_format, profile="seed", engine=engine)
     else:
         subs = [read_submission(p, input_format, max_bytes or DEFAULT_MAX_BYTES) for p in files]
-        with open_store(store_path, progress=_progress()) as store:
+        with open_graph(store_path, progress=_progress()) as store:
             report = validate_submissions(subs, store, engine=engine)
     if fmt == "json":
         click.echo(report.to_json())
@@ -158,7 +166,7 @@ def validate(files: tuple[Path, ...], fmt: str, input_format: str | None, max_by
 @_store_option
 @_handle_errors
 def submit(paths: tuple[Path, ...], input_format: str | None, rejects: Path | None, fmt: str, quiet: bool,
-           batch_size: int, store_path: Path | None) -> None:
+           batch_size: int, store_path: StoreSpec) -> None:
     """Validate and store case submissions: FILES and/or folders (searched recursively).
 
     Each conforming file goes in whole, in a named graph of its own with its provenance; a file with
@@ -170,13 +178,12 @@ def submit(paths: tuple[Path, ...], input_format: str | None, rejects: Path | No
     from casegraph.errors import InputError
     from casegraph.intake import Outcome, expand_paths
     from casegraph.intake import submit as do_submit
-    from casegraph.store import open_store
 
     for path in paths:
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
     files = expand_paths(paths)
-    with open_store(store_path, progress=None if quiet else _progress()) as store, Progress(
+    with open_graph(store_path, progress=None if quiet else _progress()) as store, Progress(
         TextColumn("submitting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         TextColumn("{task.fields[last]}"), disable=quiet or len(files) < 2, transient=True,
     ) as bar:
@@ -208,15 +215,14 @@ def submit(paths: tuple[Path, ...], input_format: str | None, rejects: Path | No
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @_store_option
 @_handle_errors
-def submissions_cmd(fmt: str, store_path: Path | None) -> None:
+def submissions_cmd(fmt: str, store_path: StoreSpec) -> None:
     """List the submissions in the store: id, file, format, time, counts."""
     import json
     from dataclasses import asdict
 
     from casegraph.intake import list_submissions
-    from casegraph.store import open_store
 
-    with open_store(store_path, progress=_progress()) as store:
+    with open_graph(store_path, progress=_progress()) as store:
         records = list_submissions(store)
     if fmt == "json":
         click.echo(json.dumps([asdict(r) for r in records], indent=2))
@@ -233,12 +239,11 @@ def submissions_cmd(fmt: str, store_path: Path | None) -> None:
 @click.argument("submission_id")
 @_store_option
 @_handle_errors
-def withdraw(submission_id: str, store_path: Path | None) -> None:
+def withdraw(submission_id: str, store_path: StoreSpec) -> None:
     """Remove submission SUBMISSION_ID (or a unique prefix of it) whole from the store."""
     from casegraph.intake import withdraw as do_withdraw
-    from casegraph.store import open_store
 
-    with open_store(store_path, progress=_progress()) as store:
+    with open_graph(store_path, progress=_progress()) as store:
         record = do_withdraw(store, submission_id)
     click.echo(f"withdrawn {record.id} ({record.file}, {record.triples} triples)")
 
@@ -251,6 +256,9 @@ from casegraph.commands.reason import reason  # noqa: E402
 
 for _command in (explore, path_cmd, export, map_cmd, reason):
     main.add_command(_command)
+from casegraph.commands.synth import synth as _synth  # noqa: E402
+
+main.add_command(_synth)
 
 
 if __name__ == "__main__":
