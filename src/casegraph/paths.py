@@ -301,7 +301,9 @@ def _walk_back(claim: str, before: dict[str, list[str]], claims: dict[str, dict[
 def statement(entry: dict[str, Any], *, condition: bool = False) -> str:
     """A claim in words: ``dupilumab may be more suitable than azathioprine, ciclosporin for cancer``;
     with ``condition``, `` in <condition>`` unless the condition is already an object."""
-    subjects, objects = ", ".join(entry["subjects"]), ", ".join(entry["objects"])
+    # in alphabetical order, not the order the store happened to answer in
+    subjects = ", ".join(sorted(entry["subjects"], key=str.casefold))
+    objects = ", ".join(sorted(entry["objects"], key=str.casefold))
     if entry["comparators"]:
         text = f"{subjects} {entry['direction']} {', '.join(entry['comparators'])} for {objects}"
     else:
