@@ -16,16 +16,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from click.testing import CliRunner
 
 from casegraph import build
-from casegraph.cli import main
 from casegraph.errors import InputError
 from casegraph.intake import list_submissions, submit, withdraw
 from casegraph.namespaces import REGISTRY_GRAPH
 from casegraph.readers import read_submission
 from casegraph.store import Store, open_store
 from casegraph.validate import validate_submissions
+from support.cli import run, run_stdout
 
 DATA = Path(__file__).parent / "data"
 CASE_DOC = DATA / "omalizumab-ad.case.json"
@@ -65,16 +64,6 @@ def write(path: Path, data: object) -> Path:
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
 
-
-def run(*args: str) -> tuple[int, str]:
-    """Exit code and everything the command printed (stdout and stderr)."""
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
-
-
-def run_stdout(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout
 
 
 def quad_count(store_dir: Path) -> int:

@@ -9,10 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from casegraph import build
-from casegraph.cli import main
 from casegraph.commands.synth import FORMATS as CLI_FORMATS
 from casegraph.errors import InputError, UsageError
 from casegraph.intake import expand_paths
@@ -23,16 +21,7 @@ from casegraph.synth.generate import case_document, draw_case, phenopacket
 from casegraph.synth.profile import DEFAULT_PROFILE, FAMILIES, load_profile
 from casegraph.synth.reference import vocabulary
 from casegraph.validate import ValidationReport, check_submissions
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
-
-
-def run_stdout(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout
+from support.cli import run, run_stdout
 
 
 def files(folder: Path) -> dict[str, bytes]:

@@ -97,6 +97,12 @@ class GraphStore(Protocol):
         ...
 
 
+def rows(solutions: Any) -> list[dict[str, Any]]:
+    """SELECT solutions (pyoxigraph's or a server's) as dicts of terms, unbound variables absent."""
+    names = [v.value for v in solutions.variables]
+    return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+
+
 def open_backend(store_path: Path | None = None, endpoint: str | None = None, update_endpoint: str | None = None,
                  *, build_if_missing: bool = True, progress: Progress | None = None,
                  require_built: bool = True) -> GraphStore:

@@ -125,9 +125,7 @@ class RemoteStore:
         """The request text (prefixes declared, parameters bound) and the query's form, from a local parse."""
         text = substitute(sparql, substitutions or {})
         form = _EMPTY.query(text, prefixes=PREFIXES)  # raises SyntaxError with the user's line and column
-        declared = {m.group(1) or "" for m in _PREFIX_DECL.finditer(text)}
-        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
-        return prologue + text, form
+        return _with_prefixes(text), form
 
     # -- reading ----------------------------------------------------------------------------------
     def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> Any:
@@ -179,15 +177,16 @@ class RemoteStore:
                 return rows
 
     def select(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
-        solutions = self.query(sparql, bindings)
-        names = [v.value for v in solutions.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+        """Rows of a SELECT as dicts of pyoxigraph terms (unbound variables absent)."""
+        from casegraph.backend import rows
+
+        return rows(self.query(sparql, bindings))
 
     def quads(self, subject: ox.NamedNode | ox.BlankNode | None = None, predicate: ox.NamedNode | None = None,
               object: Term | None = None, graph: str | None = None) -> Iterator[ox.Quad]:
         s, p, o = (_term(t) if t is not None else v for t, v in ((subject, "?s"), (predicate, "?p"), (object, "?o")))
         g = f"<{graph}>" if graph is not None else "?g"
-        rows = self._select(_plain(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}"))
+        rows = self._select(_with_prefixes(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}"))
         for row in rows:
             yield ox.Quad(subject or row["s"], predicate or row["p"], object or row["o"],
                           ox.NamedNode(graph) if graph is not None else row["g"])
@@ -197,21 +196,21 @@ class RemoteStore:
         for start in range(0, len(iris), LOOKUP_CHUNK):
             values = " ".join(f"<{i}>" for i in iris[start:start + LOOKUP_CHUNK])
             text = f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
-            for row in self._select(_plain(text)):
+            for row in self._select(_with_prefixes(text)):
                 yield ox.Quad(row["s"], row["p"], row["o"], row["g"])
 
     def named_graphs(self) -> list[str]:
         text = f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), "{GRAPH}")) }}'
-        return [row["g"].value for row in self._select(_plain(text))]
+        return [row["g"].value for row in self._select(_with_prefixes(text))]
 
     def graphs(self) -> dict[str, int]:
         text = (f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
                 f'FILTER (STRSTARTS(STR(?g), "{GRAPH}")) }} GROUP BY ?g')
-        return {row["g"].value: int(row["n"].value) for row in self._select(_plain(text))}
+        return {row["g"].value: int(row["n"].value) for row in self._select(_with_prefixes(text))}
 
     def __len__(self) -> int:
         text = f'SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), "{GRAPH}")) }}'
-        rows = list(self._select(_plain(text)))
+        rows = list(self._select(_with_prefixes(text)))
         return int(rows[0]["n"].value) if rows else 0
 
     def fingerprint(self) -> str | None:
@@ -238,10 +237,8 @@ class RemoteStore:
     # -- writing ----------------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
         """One SPARQL 1.1 Update request (the server runs it as one transaction)."""
-        declared = {m.group(1) or "" for m in _PREFIX_DECL.finditer(sparql)}
-        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
         wrapper = self._wrapper(self.update_endpoint)
-        wrapper.setQuery(prologue + sparql)  # an update form (INSERT, DROP, ADD...): sent as 'update='
+        wrapper.setQuery(_with_prefixes(sparql))  # an update form (INSERT, DROP, ADD...): sent as 'update='
         if not wrapper.isSparqlUpdateRequest():
             raise StoreError(f"not a SPARQL update: {sparql[:80]!r}")
         try:
@@ -331,9 +328,10 @@ def _term(term: Term) -> str:
     return str(term)
 
 
-def _plain(text: str) -> str:
-    """casegraph's own lookups: already free of parameters, so only the prefixes are added."""
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()) + text
+def _with_prefixes(text: str) -> str:
+    """``text`` with casegraph's prefixes declared in front, except those it declares itself."""
+    declared = {m.group(1) or "" for m in _PREFIX_DECL.finditer(text)}
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared) + text
 
 
 def _by_graph(quads: Iterable[ox.Quad]) -> dict[str, list[ox.Triple]]:

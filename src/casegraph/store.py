@@ -154,9 +154,9 @@ class Store:
 
     def select(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
         """Rows of a SELECT as dicts of pyoxigraph terms (unbound variables absent)."""
-        solutions = self.query(sparql, bindings)
-        names = [v.value for v in solutions.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+        from casegraph.backend import rows
+
+        return rows(self.query(sparql, bindings))
 
     def quads(self, subject: ox.NamedNode | ox.BlankNode | None = None, predicate: ox.NamedNode | None = None,
               object: Term | None = None, graph: str | None = None) -> Iterator[ox.Quad]:
