@@ -47,22 +47,27 @@ def _local_name(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-#: How the network queries join several values into one (GROUP_CONCAT separators).
-_JOINS = ("; ", " | ")
+#: The columns the network queries join from several values (GROUP_CONCAT), with their separators.
+_JOINED = {"detail": "; ", "condition": "; ", "source": "; ", "cited": "; ", "quote": " | ", "cases": " ",
+           "leadsTo": " "}
 
 
 def _rows(store: GraphStore, name: str) -> list[dict[str, Any]]:
-    """A network query's rows in one fixed order, each joined value's parts sorted: SPARQL leaves both the
-    row order and GROUP_CONCAT's order open, and the first label seen, the edge order and so the paths
+    """A network query's rows in one fixed order, each joined value's parts sorted and empty parts dropped
+    (a joined value with no parts left is absent): SPARQL leaves both the row order and GROUP_CONCAT's order
+    open, the queries join "" for a missing part, and the first label seen, the edge order and so the paths
     chosen between equals must not depend on the store answering."""
     rows = []
     for row in store.select(resources.internal_query(name)):
         fixed: dict[str, Any] = {}
         for key, term in row.items():
-            if isinstance(term, ox.Literal) and any(sep in term.value for sep in _JOINS):
-                sep = next(s for s in _JOINS if s in term.value)
-                term = ox.Literal(sep.join(sorted(term.value.split(sep))), language=term.language) if term.language \
-                    else ox.Literal(sep.join(sorted(term.value.split(sep))), datatype=term.datatype)
+            if key in _JOINED and isinstance(term, ox.Literal):
+                sep = _JOINED[key]
+                value = sep.join(sorted(part for part in term.value.split(sep) if part))
+                if not value:
+                    continue
+                term = ox.Literal(value, language=term.language) if term.language \
+                    else ox.Literal(value, datatype=term.datatype)
             fixed[key] = term
         rows.append(fixed)
     return sorted(rows, key=lambda r: sorted((k, v.value if isinstance(v, ox.Literal) else str(v)) for k, v in r.items()))

@@ -25,6 +25,7 @@ class Virtuoso:
     process: subprocess.Popen[bytes]
     folder: Path
     http_port: int
+    sql_port: int
 
     @property
     def endpoint(self) -> str:
@@ -53,8 +54,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(folder: Path, *, max_rows: int = 10000, timeout: float = 180.0) -> Virtuoso:
-    """A running server with an empty database in ``folder``; raises if it does not answer in time."""
+def start(folder: Path, *, max_rows: int = 10000, timeout: float = 180.0, buffers: int = 20000,
+          dirs_allowed: tuple[Path, ...] = ()) -> Virtuoso:
+    """A running server with an empty database in ``folder``; raises if it does not answer in time.
+
+    ``buffers`` is the page cache in 8 KiB pages (the default, 160 MiB, suits the tests; a benchmark of
+    millions of triples wants more); ``dirs_allowed`` are folders the server's bulk loader may read.
+    """
     binary = shutil.which(BINARY)
     if binary is None:
         raise RuntimeError(f"{BINARY} not found: install Debian's virtuoso-opensource-7-bin (.ci/run does)")
@@ -62,11 +68,13 @@ def start(folder: Path, *, max_rows: int = 10000, timeout: float = 180.0) -> Vir
     http_port, sql_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
     ini.write_text(CONFIG.read_text().format(db=folder, sql_port=sql_port, http_port=http_port,
-                                             max_rows=max_rows))
+                                             max_rows=max_rows, buffers=buffers,
+                                             dirty=buffers * 3 // 4,
+                                             dirs=", ".join([".", *map(str, dirs_allowed)])))
     log = (folder / "stdout.log").open("wb")
     process = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=log,
                                stderr=subprocess.STDOUT)
-    server = Virtuoso(process, folder, http_port)
+    server = Virtuoso(process, folder, http_port, sql_port)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
