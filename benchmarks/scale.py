@@ -307,8 +307,7 @@ def worker_virtuoso(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             result["queries"][q.name] = {"ms": median_ms(lambda q=q: run_query(store, q), args.repeat),
                                          "rows": rows}
         result.update(intake_and_validation(store, [Path(p) for p in args.bulk_files], args.repeat))
-        env = {**os.environ, "CASEGRAPH_ENDPOINT_USER": server.user, "CASEGRAPH_ENDPOINT_PASSWORD": server.password}
-        os.environ.update(env)
+        os.environ.update(CASEGRAPH_ENDPOINT_USER=server.user, CASEGRAPH_ENDPOINT_PASSWORD=server.password)
         for q in stored_queries():
             result["queries"][q.name]["cli_s"] = casegraph_cli("query", q.name, "--endpoint", server.endpoint)
         status = Path(f"/proc/{server.process.pid}/status").read_text()

@@ -106,6 +106,16 @@ def _local(iri: str, prefix: str = "") -> str | None:
     return iri[len(head):] if iri.startswith(head) else None
 
 
+def _values_by_term(store: ox.Store, predicate: str) -> dict[str, tuple[str, ...]]:
+    """Every value of ``predicate`` (a prefixed name) per reference term, by the term's local name."""
+    values: dict[str, list[str]] = defaultdict(list)
+    for row in _query(store, f"SELECT ?term ?v WHERE {{ ?term {predicate} ?v }}"):
+        name = _local(row["term"])
+        if name is not None:
+            values[name].append(row["v"])
+    return {k: tuple(v) for k, v in values.items()}
+
+
 def _query(store: ox.Store, text: str) -> list[dict[str, str]]:
     result = store.query(_PREFIXES + text)
     assert isinstance(result, ox.QuerySolutions)
@@ -136,18 +146,8 @@ def vocabulary() -> Vocabulary:
             name = _local(row["term"], prefix)
             if name is not None:
                 vocab.terms[kind][name] = row.get("label", name)
-    notations: dict[str, list[str]] = defaultdict(list)
-    for row in _query(store, "SELECT ?term ?n WHERE { ?term skos:notation ?n }"):
-        name = _local(row["term"])
-        if name is not None:
-            notations[name].append(row["n"])
-    vocab.notations = {k: tuple(v) for k, v in notations.items()}
-    synonyms: dict[str, list[str]] = defaultdict(list)
-    for row in _query(store, "SELECT ?term ?s WHERE { ?term skos:altLabel ?s }"):
-        name = _local(row["term"])
-        if name is not None:
-            synonyms[name].append(row["s"])
-    vocab.synonyms = {k: tuple(v) for k, v in synonyms.items()}
+    vocab.notations = _values_by_term(store, "skos:notation")
+    vocab.synonyms = _values_by_term(store, "skos:altLabel")
     approvals: dict[str, set[str]] = defaultdict(set)
     for row in _query(store, "SELECT ?drug ?disease WHERE { ?drug cg:hasApprovedIndication/cg:approvedFor ?disease }"):
         drug, disease = _local(row["drug"]), _local(row["disease"])
