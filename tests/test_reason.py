@@ -285,3 +285,79 @@ def test_command_store_error_exits_3(tmp_path: Path) -> None:
 def test_command_usage_error_exits_2() -> None:
     result = CliRunner().invoke(reason_command, ["--format", "yaml"])
     assert result.exit_code == 2
+
+
+# --- graphs already current under this build are skipped -----------------------------------------------------
+def _marks(store: Store) -> dict[str, str]:
+    return inference.current_graphs(store, "any")
+
+
+def test_intake_marks_a_submission_current_and_reason_skips_it(tmp_path: Path) -> None:
+    from casegraph.intake import submit, withdraw
+
+    path = tmp_path / "store"
+    build(path)
+    with Store(path) as store:
+        (outcome,) = submit(store, [CASE_DOC]).outcomes
+        assert outcome.id
+        graph = inference.SUBMISSIONS_GRAPH_PREFIX + outcome.id
+        assert _marks(store) == {graph: store.fingerprint()}
+        inferred = sorted(map(str, store.triples(graph + "/inferred")))
+        assert len(inferred) == 1  # the document's paradoxical reaction to omalizumab (a monoclonal antibody)
+
+        quick = reason(store)
+        assert quick.consistent and quick.current_graphs == 1 and quick.data_graphs == 4
+        assert "1 of them already classified and checked under this build: skipped" in quick.to_text()
+        assert sorted(map(str, store.triples(graph + "/inferred"))) == inferred
+
+        # an inferred graph lost behind the marks' back is not restored by the quick run, by --full it is
+        store.update(f"DROP GRAPH <{graph}/inferred>")
+        assert reason(store).current_graphs == 1 and list(store.triples(graph + "/inferred")) == []
+        whole = reason(store, full=True)
+        assert whole.current_graphs == 0 and sorted(map(str, store.triples(graph + "/inferred"))) == inferred
+        assert _marks(store) == {graph: store.fingerprint()}
+
+        withdraw(store, outcome.id)
+        assert _marks(store) == {}
+
+
+def test_a_mark_from_another_build_is_redone(tmp_path: Path) -> None:
+    """A submission classified under other ontology, shapes, reference data or rules is classified again."""
+    from casegraph.intake import submit
+
+    path = tmp_path / "store"
+    build(path)
+    with Store(path) as store:
+        (outcome,) = submit(store, [CASE_DOC]).outcomes
+        graph = inference.SUBMISSIONS_GRAPH_PREFIX + f"{outcome.id}"
+        inference.mark_current(store, [graph], "an older build")
+        store.update(f"DROP GRAPH <{graph}/inferred>")
+        report = reason(store)
+        assert report.current_graphs == 0
+        assert len(list(store.triples(graph + "/inferred"))) == 1
+        assert _marks(store) == {graph: store.fingerprint()}
+
+
+def test_a_rebuild_keeps_submissions_current(tmp_path: Path) -> None:
+    from casegraph.intake import submit
+
+    path = tmp_path / "store"
+    build(path)
+    with Store(path) as store:
+        (outcome,) = submit(store, [CASE_DOC]).outcomes
+    build(path)  # same inputs: the kept submission is classified under the same fingerprint
+    with Store(path) as store:
+        graph = inference.SUBMISSIONS_GRAPH_PREFIX + f"{outcome.id}"
+        assert _marks(store) == {graph: store.fingerprint()}
+        assert len(list(store.triples(graph + "/inferred"))) == 1
+
+
+def test_the_graph_by_graph_check_sees_a_type_stated_elsewhere() -> None:
+    """A submission typing a reference drug as a treatment clashes with the reference data's own type."""
+    store = memory_store()
+    graph = inference.SUBMISSIONS_GRAPH_PREFIX + "0123456789abcdef"
+    store._store.add(ox.Quad(ox.NamedNode(CGR + "dupilumab"), RDF_TYPE, ox.NamedNode(CG + "DrugTreatment"),
+                             ox.NamedNode(graph)))
+    found = {(c.graph, c.node) for c in inference.clashes(store, [graph])}
+    assert found == {(graph, CGR + "dupilumab")}
+    assert {(c.graph, c.node) for c in inference.clashes_everywhere(store, graph.__eq__)} == found

@@ -328,3 +328,21 @@ def test_the_registry_entry_of_a_submission_conforms() -> None:
     assert {URIRef(t.predicate.value) for t in registry} >= set(damage)
     ours, theirs = _registry_results(damaged)
     assert ours == theirs == {(entry.value, str(p)) for p in damage}
+
+
+def test_the_mark_of_a_classified_submission_conforms(tmp_path: Path) -> None:
+    """In a built store intake also marks the entry with the build it was classified under (cg:inferredUnder)."""
+    from casegraph import build
+    from casegraph.intake import submit
+
+    build(tmp_path / "store")
+    with Store(tmp_path / "store") as store:
+        assert [o.status for o in submit(store, [CASE_DOC]).outcomes] == ["accepted"]
+        registry = [ox.Triple(q.subject, q.predicate, q.object)
+                    for q in store._store.quads_for_pattern(None, None, None, ox.NamedNode(REGISTRY_GRAPH))]
+    marks = [t for t in registry if t.predicate == ox.NamedNode(CG + "inferredUnder")]
+    assert len(marks) == 1
+    assert _registry_results(registry) == (set(), set())
+    damaged = [t if t not in marks else ox.Triple(t.subject, t.predicate, ox.Literal("build 7")) for t in registry]
+    ours, theirs = _registry_results(damaged)
+    assert ours == theirs == {(marks[0].subject.value, CG + "inferredUnder")}

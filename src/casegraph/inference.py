@@ -25,10 +25,12 @@ import pyoxigraph as ox
 from casegraph.backend import GraphStore
 from casegraph.namespaces import (
     CASES_GRAPH_PREFIX,
+    CG,
     INFERRED_GRAPH,
     INFERRED_SUFFIX,
     ONTOLOGY_GRAPH,
     PREFIXES,
+    REGISTRY_GRAPH,
     SUBMISSIONS_GRAPH_PREFIX,
 )
 
@@ -41,6 +43,9 @@ _SUBCLASS = ox.NamedNode(PREFIXES["rdfs"] + "subClassOf")
 _DISJOINT = ox.NamedNode(PREFIXES["owl"] + "disjointWith")
 #: The placeholder line each rule file has where the graphs to process go.
 _VALUES = re.compile(r"^(\s*)VALUES \?g \{\}\s*$", re.MULTILINE)
+#: In the registry graph, ``<submission graph> cg:inferredUnder "<build fingerprint>"``: the graph's inferences
+#: (and its consistency) are current for the store built with that fingerprint, so ``casegraph reason`` skips it.
+INFERRED_UNDER = ox.NamedNode(CG + "inferredUnder")
 #: Graph IRIs per query: large enough to amortise parsing and planning, small enough to keep the query short.
 CHUNK = 2000
 
@@ -131,8 +136,9 @@ def clashes(store: GraphStore, graphs: Sequence[str]) -> list[Clash]:
     """Nodes of ``graphs`` typed in two disjoint classes (the consistency HermiT would check), sorted.
 
     The disjointness axioms and the subclass hierarchy are read from the ontology graph once per call; one
-    query finds the nodes with several types in their graph (the only possible clashes), and those few are
-    tested here - about twenty times faster than the whole test as one SPARQL query.
+    query per chunk of graphs lists their typed nodes with all their types (from any graph: a case may type
+    a reference entity), and those are tested here - about twenty times faster than the whole test as one
+    SPARQL query.
     """
     ancestors, disjoint = _hierarchy(store)
     found: list[Clash] = []
@@ -247,22 +253,54 @@ def infer_for_submissions(store: GraphStore, graph_iris: Sequence[str], *,
 
     Cheap by design (it runs after every intake batch): a handful of indexed SPARQL queries over just these
     graphs, against the ontology, the reference data and what HermiT inferred from them; nothing else is
-    re-read. Calling it twice leaves the same triples (each ``/inferred`` graph is replaced).
+    re-read. Calling it twice leaves the same triples (each ``/inferred`` graph is replaced). Each graph is
+    then marked current (:data:`INFERRED_UNDER` the store's build fingerprint), so that ``casegraph reason``
+    need not redo it until the ontology, the shapes, the reference data or the rules change.
 
     The disjointness check (``check_consistency=True``: clashes reported, not refused) is off by default:
     intake's shapes (cgs:DisjointClassesShape) refuse such submissions before this runs, and the check would
-    cost a quarter of the time; ``casegraph reason`` always runs it.
+    cost a quarter of the time; ``casegraph reason`` runs it on every graph not yet marked current.
     """
     graphs = [g for g in dict.fromkeys(graph_iris) if is_data_graph(g)]
     result = InferenceResult()
     if not graphs:
         return result
     quads = list(memberships(store, graphs))
-    replace_graphs(store, (inferred_graph_for(g) for g in graphs if g.startswith(SUBMISSIONS_GRAPH_PREFIX)), quads)
+    submissions = [g for g in graphs if g.startswith(SUBMISSIONS_GRAPH_PREFIX)]
+    replace_graphs(store, (inferred_graph_for(g) for g in submissions), quads)
+    mark_current(store, submissions, store.fingerprint())
     if check_consistency:
         result.clashes = clashes(store, graphs)
     _count(result, quads)
     return result
+
+
+def current_graphs(store: GraphStore, fingerprint: str | None) -> dict[str, str]:
+    """Every marked submission graph and the fingerprint it is marked with (``None``: no build, none current)."""
+    if fingerprint is None:
+        return {}
+    return {q.subject.value: q.object.value for q in store.quads(None, INFERRED_UNDER, None, REGISTRY_GRAPH)
+            if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)}
+
+
+def mark_current(store: GraphStore, graphs: Sequence[str], fingerprint: str | None,
+                 old: dict[str, str] | None = None) -> None:
+    """Mark submission ``graphs`` as classified and checked under ``fingerprint`` (a store never built: no mark).
+
+    ``old`` (from :func:`current_graphs`) saves a lookup per graph when the caller already read every mark.
+    """
+    submissions = [g for g in graphs if g.startswith(SUBMISSIONS_GRAPH_PREFIX)]
+    if old is not None:
+        store.remove([ox.Quad(ox.NamedNode(g), INFERRED_UNDER, ox.Literal(old[g]), ox.NamedNode(REGISTRY_GRAPH))
+                      for g in submissions if g in old])
+    else:
+        stale = " ; ".join(f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{g}> <{INFERRED_UNDER.value}> ?f }} }}"
+                           for g in submissions)
+        if stale:
+            store.update(stale)
+    if fingerprint is not None:
+        store.add([ox.Quad(ox.NamedNode(g), INFERRED_UNDER, ox.Literal(fingerprint), ox.NamedNode(REGISTRY_GRAPH))
+                   for g in submissions])
 
 
 def drop_inferences(store: GraphStore, graph_iris: Iterable[str]) -> None:

@@ -29,7 +29,14 @@ from casegraph import inference
 from casegraph.backend import GraphStore
 from casegraph.errors import CasegraphError
 from casegraph.inference import Clash
-from casegraph.namespaces import INFERRED_GRAPH, INFERRED_SUFFIX, ONTOLOGY_GRAPH, PREFIXES, REFERENCE_GRAPH
+from casegraph.namespaces import (
+    INFERRED_GRAPH,
+    INFERRED_SUFFIX,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    REFERENCE_GRAPH,
+    SUBMISSIONS_GRAPH_PREFIX,
+)
 from casegraph.reasoner import run_hermit
 
 Progress = Callable[[str], None]
@@ -62,6 +69,8 @@ class ReasoningReport:
     classes: dict[str, int] = field(default_factory=dict)
     relations: dict[str, int] = field(default_factory=dict)
     data_graphs: int = 0
+    #: Submission graphs skipped: classified and checked under the current build already.
+    current_graphs: int = 0
     inferred_graphs: int = 0
     triples: int = 0
     hermit_seconds: float = 0.0
@@ -81,6 +90,9 @@ class ReasoningReport:
             lines.append("INCONSISTENT - nothing was written:")
             lines += [f"  - {p}" for p in self.problems]
             return "\n".join(lines)
+        if self.current_graphs:
+            lines.append(f"{self.current_graphs:,} of them already classified and checked under this build: skipped "
+                         f"(--full redoes them)")
         lines.append(f"inferred {self.triples:,} triple(s) into {self.inferred_graphs:,} graph(s) "
                      f"(HermiT {self.hermit_seconds:.1f} s, case graphs {self.fast_path_seconds:.1f} s)")
         for title, counts in (("class memberships", self.classes), ("relations", self.relations)):
@@ -98,6 +110,7 @@ class ReasoningReport:
             "classMemberships": dict(sorted(self.classes.items())),
             "relations": dict(sorted(self.relations.items())),
             "dataGraphs": self.data_graphs,
+            "currentGraphsSkipped": self.current_graphs,
             "inferredGraphs": self.inferred_graphs,
             "inferredTriples": self.triples,
             "hermitSeconds": round(self.hermit_seconds, 3),
@@ -110,8 +123,11 @@ def _graph_triples(store: GraphStore, *graphs: str) -> list[ox.Triple]:
     return [t for g in graphs for t in store.triples(g)]
 
 
-def reason(store: GraphStore, progress: Progress | None = None) -> ReasoningReport:
-    """Check consistency and (re)write every inferred graph of ``store``; see the module docstring.
+def reason(store: GraphStore, progress: Progress | None = None, *, full: bool = False) -> ReasoningReport:
+    """Check consistency and (re)write the inferred graphs of ``store``; see the module docstring.
+
+    A submission graph already classified and checked under the store's current build fingerprint (by intake,
+    or by an earlier run) is skipped unless ``full``: its inferences cannot have changed.
 
     Inconsistency is a result, not an exception (the report says what clashes and ``written`` stays
     False), so callers decide: the CLI exits 1, :func:`reason_or_raise` raises.
@@ -141,29 +157,46 @@ def reason(store: GraphStore, progress: Progress | None = None) -> ReasoningRepo
     start = time.perf_counter()
     all_graphs = store.named_graphs()
     data = sorted(g for g in all_graphs if inference.is_data_graph(g))
-    report.data_graphs = len(data)
-    say(f"checking {len(data):,} case graph(s) for disjointness clashes")
-    report.clashes = inference.clashes_everywhere(store, inference.is_data_graph)
+    stamp = store.fingerprint()
+    marks = inference.current_graphs(store, stamp)
+    stale = data if full or stamp is None else [g for g in data if marks.get(g) != stamp]
+    report.data_graphs, report.current_graphs = len(data), len(data) - len(stale)
+    everything = len(stale) == len(data)
+    if report.current_graphs:
+        say(f"{report.current_graphs:,} submission graph(s) already classified and checked under this build: "
+            f"skipped (--full redoes them)")
+    say(f"checking {len(stale):,} case graph(s) for disjointness clashes")
+    # over (nearly) every graph one query per disjoint pair beats listing the graphs; over a few, the reverse
+    if len(stale) * 4 > len(data):
+        keep = set(stale)
+        report.clashes = inference.clashes_everywhere(store, keep.__contains__)
+    else:
+        report.clashes = inference.clashes(store, stale)
     if report.clashes:
         report.consistent = False
         report.problems = [describe(store, c) for c in report.clashes]
         report.fast_path_seconds = time.perf_counter() - start
         return report
-    say("inferring case-level memberships")
-    quads = list(inference.memberships(store, None))
+    say(f"inferring case-level memberships in {len(stale):,} graph(s)")
+    quads = list(inference.memberships(store, None if everything else stale))
     quads += (ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(INFERRED_GRAPH)) for t in hermit.inferred)
     say(f"writing {len(quads):,} inferred triples")
-    existing = [INFERRED_GRAPH, *(g for g in all_graphs if g.endswith(INFERRED_SUFFIX) and g != INFERRED_GRAPH)]
+    if everything:  # every inferred graph there is, orphans of a removed submission graph too
+        existing = [INFERRED_GRAPH, *(g for g in all_graphs if g.endswith(INFERRED_SUFFIX) and g != INFERRED_GRAPH)]
+    else:
+        existing = [INFERRED_GRAPH, *(inference.inferred_graph_for(g) for g in stale
+                                      if g.startswith(SUBMISSIONS_GRAPH_PREFIX))]
     inference.update_graphs(store, existing, quads)
+    inference.mark_current(store, stale, stamp, marks)
     report.fast_path_seconds = time.perf_counter() - start
     report.written = True
     _count(report, quads)
     return report
 
 
-def reason_or_raise(store: GraphStore, progress: Progress | None = None) -> ReasoningReport:
+def reason_or_raise(store: GraphStore, progress: Progress | None = None, *, full: bool = False) -> ReasoningReport:
     """:func:`reason`, raising :class:`InconsistentGraph` (exit code 1) when the graph is inconsistent."""
-    report = reason(store, progress)
+    report = reason(store, progress, full=full)
     if not report.consistent:
         raise InconsistentGraph("the graph is inconsistent:\n" + "\n".join(f"  - {p}" for p in report.problems),
                                 report)

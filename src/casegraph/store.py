@@ -361,8 +361,9 @@ def _fill(store: Store, inputs: _Inputs, kept: list[ox.Quad], stamp: str, say: P
     # (InconsistentGraph, exit 1) and, like a validation failure, leaves the old store in place.
     from casegraph.reasoning import reason_or_raise  # late import: it imports this module
 
-    reason_or_raise(store, say)
+    # stamped first, so that reasoning marks the submissions it classifies as current for this build
     store._store.add(ox.Quad(STORE_NODE, FINGERPRINT, ox.Literal(stamp), ox.NamedNode(META_GRAPH)))
+    reason_or_raise(store, say)
 
 
 def _kept_submissions(target: Path) -> list[ox.Quad]:
