@@ -6,6 +6,7 @@ Each expectation cites what the report says; none was copied from the code's out
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -232,3 +233,35 @@ def test_concomitant_medications(store: Store) -> None:
 @pytest.mark.parametrize("query", [q.name for q in list_queries()])
 def test_every_query_returns_rows(store: Store, query: str) -> None:
     assert run_query(store, query).rows, f"{query} returned no rows on the seed graph"
+
+
+@pytest.fixture(scope="module")
+def submitted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A built store with tests/data/scored.case.json submitted (time points without labels, as intake
+    writes them): EASI 30 at the start of dupilumab, 12 four weeks after, 3 sixteen weeks after; ciclosporin
+    stopped two months before dupilumab; clobetasol ongoing when dupilumab was started."""
+    from casegraph import build
+    from casegraph.intake import submit
+
+    path = tmp_path_factory.mktemp("submitted") / "store"
+    build(path)
+    with Store(path) as store:
+        (outcome,) = submit(store, [Path(__file__).parent / "data" / "scored.case.json"]).outcomes
+        assert outcome.status == "accepted", outcome
+    return path
+
+
+def test_score_change_of_a_submitted_case(submitted: Path) -> None:
+    with Store(submitted) as store:
+        mine = [r for r in rows(store, "score-change") if r["caseLabel"] == "Scored patient (test document)"]
+    assert [(r["scale"], r["baseline"], r["latest"], r["change"], r["daysBetween"]) for r in mine] == [
+        ("Eczema Area and Severity Index", Decimal(30), Decimal(3), Decimal(-27), Decimal(112))]
+    assert mine[0].get("baselineTime") is None and mine[0].get("latestTime") is None
+
+
+def test_concomitant_medications_of_a_submitted_case(submitted: Path) -> None:
+    with Store(submitted) as store:
+        mine = {(r["otherLabel"], r["relation"]) for r in rows(store, "concomitant-medications", drug="dupilumab")
+                if r["caseLabel"] == "Scored patient (test document)"}
+    assert mine == {("ciclosporin for AD", "ended before start: 2 months before"),
+                    ("clobetasol for AD", "ongoing at start")}
