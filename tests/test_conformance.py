@@ -326,3 +326,37 @@ def test_server_errors_are_clear_and_exit_3(server: virtuoso.Virtuoso, tmp_path:
     assert not_url.returncode == 3 and "http(s) URL" in not_url.stderr
     with pytest.raises(StoreError):
         RemoteStore("ftp://example.org/sparql")
+
+
+def test_bulk_import_of_thousands_of_files_on_the_server(tmp_path: Path) -> None:
+    """Bulk import into Virtuoso, on a server of its own (the shared one must keep the seed graph only):
+    2,000 synthetic files, a share of them broken; the broken ones (as the generator's manifest records them)
+    are rejected, every other one is on the server, whole, and the summary says so."""
+    from casegraph.synth import load_manifest, synthesize
+
+    folder = tmp_path / "cases"
+    summary = synthesize(2000, 21, folder, invalid_rate=0.02, fmt="mixed")
+    records = load_manifest(folder)[1:]
+    broken = {r["file"] for r in records if not r["valid"]}
+    assert len(records) == 2000 and len(broken) == len(summary.invalid) == 40
+    running = virtuoso.start(tmp_path / "virtuoso", max_rows=MAX_ROWS)
+    try:
+        server = RemoteStore(running.endpoint, running.update_endpoint, user=running.user, password=running.password)
+        build_on_server(server)
+        creds = {"CASEGRAPH_ENDPOINT_USER": running.user, "CASEGRAPH_ENDPOINT_PASSWORD": running.password}
+        done = _cli("submit", str(folder), "--endpoint", running.endpoint, "--update-endpoint",
+                    running.update_endpoint, "--format", "json", env=creds)
+        assert done.returncode == 1, done.stderr[-2000:]  # some rejected, none unreadable
+        result = json.loads(done.stdout)
+        assert result["summary"] == {"accepted": 1960, "duplicate": 0, "rejected": 40, "unreadable": 0}
+        assert {Path(f["file"]).name for f in result["files"] if f["status"] == "rejected"} == broken
+        assert "Traceback" not in done.stderr
+        on_server = list_submissions(server)
+        assert sorted(r.file for r in on_server) == sorted(r["file"] for r in records if r["valid"])
+        # each whole: its triples as the registry records them, its derived graph and its report
+        graphs = server.graphs()
+        for record in on_server[:: 97]:
+            assert graphs[record.graph] == record.triples
+            assert record.graph + "/derived" in graphs and record.graph + "/report" in graphs
+    finally:
+        running.stop()
