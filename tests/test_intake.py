@@ -152,6 +152,25 @@ def test_phenopacket_is_mapped_onto_the_model() -> None:
     assert any(i.location == "medicalActions[0].treatment.cg:sourceText" for i in report.issues)
 
 
+@pytest.mark.parametrize(("label", "kind"), [
+    ("Favorable response", "outcome-improvement"), ("Improved", "outcome-improvement"),
+    ("No improvement", "outcome-no-improvement"), ("Not improved", "outcome-no-improvement"),
+    ("Unfavorable response", "outcome-no-improvement"), ("Non-responder", "outcome-no-improvement"),
+    ("Partial response", "outcome-partial-improvement"), ("Complete response", "outcome-complete-resolution"),
+    ("Progressive disease", "outcome-worsening"), ("Stable disease", "outcome-persistent"),
+])
+def test_a_phenopacket_response_keeps_its_sense(tmp_path: Path, label: str, kind: str) -> None:
+    """The response label decides the outcome type; a negated one is never read as an improvement."""
+    doc = json.loads(PHENOPACKET.read_text(encoding="utf-8"))
+    doc["medicalActions"][1]["responseToTreatment"]["label"] = label
+    path = tmp_path / "response.phenopacket.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    sub = read_submission(path)
+    outcome = ox.NamedNode(sub.base + "#/medicalActions/1/responseToTreatment")
+    kinds = {t.object.value for t in sub.triples if t.subject == outcome and t.predicate.value == CG + "outcomeType"}
+    assert kinds == {"https://w3id.org/casegraph/reference/" + kind}
+
+
 @pytest.mark.skipif(not (SHARED / "phenopackets").is_dir(), reason="../shared is not beside this checkout")
 def test_real_phenopackets_are_read() -> None:
     files = sorted((SHARED / "phenopackets" / "store-sample").glob("*.json"))

@@ -68,9 +68,13 @@ _UNITS = {"UCUM:mg": "unit-mg", "UCUM:mg.kg-1": "unit-mg-per-kg", "UCUM:mg/kg": 
 _REASONS = [("adverse", "AdverseEventReason"), ("toxicity", "AdverseEventReason"), ("lack of efficacy", "LackOfEfficacy"),
             ("treatment failure", "LackOfEfficacy"), ("progress", "LackOfEfficacy"), ("patient", "PatientPreference"),
             ("switch", "Switch")]
-_RESPONSES = [("complete", "outcome-complete-resolution"), ("partial", "outcome-partial-improvement"),
-              ("progress", "outcome-worsening"), ("worse", "outcome-worsening"), ("stable", "outcome-persistent"),
-              ("no response", "outcome-no-improvement"), ("improv", "outcome-improvement"),
+#: First match wins, so the negations come before the words they contain ("no improvement", "unfavorable").
+_RESPONSES = [("no improv", "outcome-no-improvement"), ("not improv", "outcome-no-improvement"),
+              ("without improv", "outcome-no-improvement"), ("no response", "outcome-no-improvement"),
+              ("non-respon", "outcome-no-improvement"), ("nonrespon", "outcome-no-improvement"),
+              ("unfavo", "outcome-no-improvement"), ("complete", "outcome-complete-resolution"),
+              ("partial", "outcome-partial-improvement"), ("progress", "outcome-worsening"),
+              ("worse", "outcome-worsening"), ("stable", "outcome-persistent"), ("improv", "outcome-improvement"),
               ("favorable", "outcome-improvement"), ("favourable", "outcome-improvement")]
 
 
