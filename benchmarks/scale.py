@@ -152,7 +152,7 @@ def median_ms(run: Callable[[], object], repeat: int, cap: float = float("inf"))
     first = time.perf_counter() - start
     times: list[float] = [first] if first > SLOW else []
     spent = first
-    while len(times) < repeat and spent <= cap:
+    while len(times) < repeat and (spent <= cap or not times):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)

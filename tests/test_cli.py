@@ -112,3 +112,10 @@ def test_output_file_that_cannot_be_written_is_an_input_error(tmp_path: Path, st
     assert result.exit_code == 2, result.output
     assert str(target) in result.output and "Traceback" not in result.output
     assert not target.parent.exists()
+
+
+def test_a_select_without_columns_prints_its_row_count(tmp_path: Path, store_path: Path) -> None:
+    query = tmp_path / "nothing.rq"
+    query.write_text("SELECT * WHERE { }\n", encoding="utf-8")
+    code, out = run("query", str(query), "--store", str(store_path))
+    assert code == 0 and out.strip() == "1 row(s)", out

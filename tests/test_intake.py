@@ -158,6 +158,9 @@ def test_phenopacket_is_mapped_onto_the_model() -> None:
     ("Unfavorable response", "outcome-no-improvement"), ("Non-responder", "outcome-no-improvement"),
     ("Partial response", "outcome-partial-improvement"), ("Complete response", "outcome-complete-resolution"),
     ("Progressive disease", "outcome-worsening"), ("Stable disease", "outcome-persistent"),
+    ("Non response", "outcome-no-improvement"), ("Failed to improve", "outcome-no-improvement"),
+    ("Unimproved", "outcome-no-improvement"), ("Incomplete response", "outcome-partial-improvement"),
+    ("No worsening", "outcome-persistent"),
 ])
 def test_a_phenopacket_response_keeps_its_sense(tmp_path: Path, label: str, kind: str) -> None:
     """The response label decides the outcome type; a negated one is never read as an improvement."""

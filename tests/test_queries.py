@@ -265,3 +265,21 @@ def test_concomitant_medications_of_a_submitted_case(submitted: Path) -> None:
                 if r["caseLabel"] == "Scored patient (test document)"}
     assert mine == {("ciclosporin for AD", "ended before start: 2 months before"),
                     ("clobetasol for AD", "ongoing at start")}
+
+
+def test_a_rebuild_keeps_a_submission_derived_once(submitted: Path, tmp_path: Path) -> None:
+    """A rebuild derives the kept submission's offsets and time order into its own graph again, not also
+    into the seed graph's: its score change is still one row."""
+    import shutil
+
+    from casegraph import build
+
+    copy = tmp_path / "store"
+    shutil.copytree(submitted, copy)
+    build(copy)
+    with Store(copy) as store:
+        mine = [r for r in rows(store, "score-change") if r["caseLabel"] == "Scored patient (test document)"]
+        assert len(mine) == 1 and mine[0]["daysBetween"] == Decimal(112)
+        shared = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/casegraph/graph/derived> "
+                              "{ ?s ?p ?o FILTER (STRSTARTS(STR(?s), 'https://w3id.org/casegraph/submission/')) } }")
+        assert int(shared[0]["n"].value) == 0

@@ -289,7 +289,7 @@ def test_command_usage_error_exits_2() -> None:
 
 # --- graphs already current under this build are skipped -----------------------------------------------------
 def _marks(store: Store) -> dict[str, str]:
-    return inference.current_graphs(store, "any")
+    return inference.current_graphs(store)
 
 
 def test_intake_marks_a_submission_current_and_reason_skips_it(tmp_path: Path) -> None:
@@ -361,3 +361,56 @@ def test_the_graph_by_graph_check_sees_a_type_stated_elsewhere() -> None:
     found = {(c.graph, c.node) for c in inference.clashes(store, [graph])}
     assert found == {(graph, CGR + "dupilumab")}
     assert {(c.graph, c.node) for c in inference.clashes_everywhere(store, graph.__eq__)} == found
+
+
+def test_withdrawing_a_submission_reclassifies_those_that_used_its_facts(tmp_path: Path) -> None:
+    """S2 states a paradoxical reaction to S1's omalizumab treatment; withdrawing S1 takes the inference."""
+    from casegraph.intake import submit, withdraw
+    from casegraph.readers import read_submission
+
+    build(tmp_path / "store")
+    with Store(tmp_path / "store") as store:
+        (first,) = submit(store, [CASE_DOC]).outcomes
+        assert first.id
+        theirs = ox.NamedNode(read_submission(CASE_DOC).base + "omalizumab")
+        copy = tmp_path / "second.case.json"
+        copy.write_text(CASE_DOC.read_text(encoding="utf-8").replace("(test document)", "(second document)"),
+                        encoding="utf-8")
+        second = read_submission(copy)
+        mine = ox.NamedNode(second.base + "omalizumab")
+        swapped = [ox.Triple(t.subject, t.predicate, theirs if t.object == mine else t.object)
+                   for t in second.triples if t.subject != mine]
+        turtle = tmp_path / "second.ttl"
+        turtle.write_bytes(ox.serialize(swapped, format=ox.RdfFormat.TURTLE) or b"")
+        (outcome,) = submit(store, [turtle]).outcomes
+        assert outcome.status == "accepted" and outcome.id, outcome.message
+        graph = inference.SUBMISSIONS_GRAPH_PREFIX + outcome.id
+        assert members(store, graph + "/inferred") == {"ParadoxicalReactionToBiologic": {
+            second.base + "#/adverseEvents/0"}}
+        withdraw(store, first.id)
+        assert members(store, graph + "/inferred") == {}
+        assert set(_marks(store)) == {graph}  # still current: classified again without the withdrawn facts
+
+
+def test_marks_are_not_trusted_when_the_installed_inputs_differ(tmp_path: Path) -> None:
+    """A store built from other ontology, shapes, reference data or rules (an upgrade without a rebuild):
+    nothing is skipped and nothing is marked, and the report says to rebuild."""
+    from casegraph.intake import submit
+    from casegraph.store import FINGERPRINT, STORE_NODE
+
+    build(tmp_path / "store")
+    with Store(tmp_path / "store") as store:
+        assert [o.status for o in submit(store, [CASE_DOC]).outcomes] == ["accepted"]
+        assert _marks(store)
+        meta = STORE_NODE  # the meta graph's IRI names both the graph and the store in it
+        stamp = store.fingerprint()
+        store._store.remove(ox.Quad(STORE_NODE, FINGERPRINT, ox.Literal(stamp or ""), meta))
+        store._store.add(ox.Quad(STORE_NODE, FINGERPRINT, ox.Literal("0" * 64), meta))
+        report = reason(store)
+        assert report.outdated_build and report.current_graphs == 0 and _marks(store) == {}
+        assert "casegraph build" in report.to_text()
+        copy = tmp_path / "another.case.json"
+        copy.write_text(CASE_DOC.read_text(encoding="utf-8").replace("(test document)", "(another)"),
+                        encoding="utf-8")
+        assert [o.status for o in submit(store, [copy]).outcomes] == ["accepted"]
+        assert _marks(store) == {}

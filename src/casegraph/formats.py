@@ -78,6 +78,8 @@ def render(result: QueryResult, fmt: str) -> str:
         return to_delimited(result, "\t")
     if result.boolean is not None:
         return "yes" if result.boolean else "no"
+    if not result.variables:  # SELECT * {} and the like: rows with no columns, nothing to draw
+        return f"{len(result.terms)} row(s)\n"
     # prettytable: a tenth of rich's time on a 1,500-row answer (0.2 s against 2.5 s), same box drawing
     from prettytable import PrettyTable, TableStyle
 

@@ -35,7 +35,7 @@ from casegraph.namespaces import (
 )
 
 RULES_DIR = Path(__file__).parent / "inference_rules"
-MULTI_TYPED = RULES_DIR / "checks" / "multi-typed-nodes.rq"
+TYPED_NODES = RULES_DIR / "checks" / "typed-nodes.rq"
 DISJOINT_PAIR = RULES_DIR / "checks" / "disjoint-pair.rq"
 COUNT_INSTANCES = RULES_DIR / "checks" / "count-instances.rq"
 _RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
@@ -144,7 +144,7 @@ def clashes(store: GraphStore, graphs: Sequence[str]) -> list[Clash]:
     found: list[Clash] = []
     candidates: dict[tuple[str, str], set[str]] = {}
     for chunk in _chunks(graphs):
-        for row in _run(store, MULTI_TYPED, chunk):
+        for row in _run(store, TYPED_NODES, chunk):
             candidates.setdefault((_value(row["g"]), _value(row["s"])), set()).add(_value(row["type"]))
     for (graph, node), kinds in candidates.items():
         seen: set[frozenset[str]] = set()
@@ -160,7 +160,8 @@ def clashes(store: GraphStore, graphs: Sequence[str]) -> list[Clash]:
 
 
 def clashes_everywhere(store: GraphStore, keep: Callable[[str], bool]) -> list[Clash]:
-    """Every node typed in two disjoint classes, in any graph ``keep`` accepts (where its first type is).
+    """Every node typed in two disjoint classes, reported in a graph ``keep`` accepts where one of the two
+    types is stated (the first such).
 
     Per disjoint pair one query, driven by the side with fewer instances (all reference entities against
     all case entities starts from the few hundred reference ones): over 100,000 cases a few seconds where
@@ -172,6 +173,7 @@ def clashes_everywhere(store: GraphStore, keep: Callable[[str], bool]) -> list[C
         for a in up:
             below.setdefault(a, set()).add(cls)
     found = []
+    seen: set[tuple[str, str, str, str]] = set()  # one clash per graph, node and disjoint pair, like clashes()
     pairs = {tuple(sorted((a, b))) for a, bs in disjoint.items() for b in bs}
     for a, b in sorted(pairs):
         side_a, side_b = sorted(below.get(a, {a})), sorted(below.get(b, {b}))
@@ -179,9 +181,11 @@ def clashes_everywhere(store: GraphStore, keep: Callable[[str], bool]) -> list[C
             (a, side_a), (b, side_b) = (b, side_b), (a, side_a)
         text = _fill(_fill(DISJOINT_PAIR.read_text(encoding="utf-8"), "type1", side_a), "type2", side_b)
         for row in store.query(text):
-            graph = _value(row["g"])
-            if keep(graph):
-                found.append(Clash(graph, _value(row["s"]), _value(row["type1"]), _value(row["type2"]), a, b))
+            graph = next((g for g in (_value(row["g"]), _value(row["g2"])) if keep(g)), None)
+            node = _value(row["s"])
+            if graph is not None and (graph, node, a, b) not in seen:
+                seen.add((graph, node, a, b))
+                found.append(Clash(graph, node, _value(row["type1"]), _value(row["type2"]), a, b))
     return sorted(found, key=lambda c: (c.graph, c.node, c.class1, c.class2))
 
 
@@ -268,19 +272,28 @@ def infer_for_submissions(store: GraphStore, graph_iris: Sequence[str], *,
     quads = list(memberships(store, graphs))
     submissions = [g for g in graphs if g.startswith(SUBMISSIONS_GRAPH_PREFIX)]
     replace_graphs(store, (inferred_graph_for(g) for g in submissions), quads)
-    mark_current(store, submissions, store.fingerprint())
+    mark_current(store, submissions, marking_fingerprint(store))
     if check_consistency:
         result.clashes = clashes(store, graphs)
     _count(result, quads)
     return result
 
 
-def current_graphs(store: GraphStore, fingerprint: str | None) -> dict[str, str]:
-    """Every marked submission graph and the fingerprint it is marked with (``None``: no build, none current)."""
-    if fingerprint is None:
-        return {}
+def current_graphs(store: GraphStore) -> dict[str, str]:
+    """Every marked submission graph and the build fingerprint it is marked with."""
     return {q.subject.value: q.object.value for q in store.quads(None, INFERRED_UNDER, None, REGISTRY_GRAPH)
             if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)}
+
+
+def marking_fingerprint(store: GraphStore) -> str | None:
+    """The fingerprint a graph classified now is current for: the store's build fingerprint, provided the
+    ontology, shapes, reference data and rules installed now are the ones it was built from. ``None`` (nothing
+    can be marked, nothing is current) for a store never built or built from other inputs: the rules that
+    run now are not the ones its marks vouch for."""
+    from casegraph.store import fingerprint, input_files  # late import: casegraph.store imports this module's users
+
+    stamp = store.fingerprint()
+    return stamp if stamp is not None and stamp == fingerprint(input_files()) else None
 
 
 def mark_current(store: GraphStore, graphs: Sequence[str], fingerprint: str | None,
@@ -304,8 +317,10 @@ def mark_current(store: GraphStore, graphs: Sequence[str], fingerprint: str | No
 
 
 def drop_inferences(store: GraphStore, graph_iris: Iterable[str]) -> None:
-    """Remove the inferences of submission graphs (what withdrawing them must also remove)."""
-    replace_graphs(store, (inferred_graph_for(g) for g in graph_iris if g.startswith(SUBMISSIONS_GRAPH_PREFIX)), [])
+    """Remove the inferences of submission graphs and their marks (what withdrawing them must also remove)."""
+    graphs = [g for g in graph_iris if g.startswith(SUBMISSIONS_GRAPH_PREFIX)]
+    replace_graphs(store, (inferred_graph_for(g) for g in graphs), [])
+    mark_current(store, graphs, None)
 
 
 def _count(result: InferenceResult, quads: Sequence[ox.Quad]) -> None:

@@ -23,8 +23,15 @@ import pyoxigraph as ox
 
 from casegraph.backend import GraphStore
 from casegraph.errors import CasegraphError, StoreError, UsageError
-from casegraph.inference import infer_for_submissions, inferred_graph_for
-from casegraph.namespaces import CG, DERIVED_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, SUBMISSIONS_GRAPH_PREFIX
+from casegraph.inference import infer_for_submissions, inferred_graph_for, is_data_graph
+from casegraph.namespaces import (
+    CG,
+    DERIVED_GRAPH,
+    DERIVED_SUFFIX,
+    ONTOLOGY_GRAPH,
+    REGISTRY_GRAPH,
+    SUBMISSIONS_GRAPH_PREFIX,
+)
 from casegraph.readers import Submission, read_submission
 from casegraph.store import rule_files
 from casegraph.validate import (
@@ -353,20 +360,37 @@ def _derived(subs: list[Submission]) -> dict[str, list[ox.Triple]]:
 
     The rules run once for all of them; a derived triple belongs to the submission whose node it is about.
     """
+    by_graph = _derive({sub.graph: sub.triples for sub in subs},
+                       {iri: sub.graph for sub in subs for iri in sub.subjects()})
+    return {sub.id: by_graph[sub.graph] for sub in subs}
+
+
+def derive_graphs(graphs: dict[str, list[ox.Triple]]) -> dict[str, list[ox.Triple]]:
+    """What the build rules derive from each submission graph (its data as triples), by graph IRI.
+
+    A rebuild uses it for the submissions it keeps, so that their ``/derived`` graphs follow the rules
+    installed now and nothing about them lands in the seed graph's derived graph.
+    """
+    owner = {t.subject.value: graph for graph, triples in graphs.items() for t in triples
+             if isinstance(t.subject, ox.NamedNode)}
+    return _derive(graphs, owner)
+
+
+def _derive(graphs: dict[str, list[ox.Triple]], owner: dict[str, str]) -> dict[str, list[ox.Triple]]:
+    """Run the build rules over ``graphs`` in a scratch store; each derived triple goes to the graph that
+    ``owner`` names for its subject."""
     scratch = ox.Store()
     scratch.extend(_ontology_quads())
-    owner: dict[str, str] = {}
-    for sub in subs:
-        own = ox.NamedNode(sub.graph)
-        scratch.extend(ox.Quad(t.subject, t.predicate, t.object, own) for t in sub.triples)
-        owner.update(dict.fromkeys(sub.subjects(), sub.id))
+    for graph, triples in graphs.items():
+        own = ox.NamedNode(graph)
+        scratch.extend(ox.Quad(t.subject, t.predicate, t.object, own) for t in triples)
     for rule in _rules():
         scratch.update(rule)
-    derived: dict[str, list[ox.Triple]] = {sub.id: [] for sub in subs}
+    derived: dict[str, list[ox.Triple]] = {graph: [] for graph in graphs}
     for q in scratch.quads_for_pattern(None, None, None, ox.NamedNode(DERIVED_GRAPH)):
-        sub_id = owner.get(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None
-        if sub_id is not None:
-            derived[sub_id].append(ox.Triple(q.subject, q.predicate, q.object))
+        belongs = owner.get(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None
+        if belongs is not None:
+            derived[belongs].append(ox.Triple(q.subject, q.predicate, q.object))
     return derived
 
 
@@ -381,7 +405,7 @@ def _write(store: GraphStore, accepted: list[tuple[Submission, ValidationReport]
     quads: list[ox.Quad] = []
     for sub, report in accepted:
         graph = ox.NamedNode(sub.graph)
-        derived = ox.NamedNode(sub.graph + "/derived")
+        derived = ox.NamedNode(sub.graph + DERIVED_SUFFIX)
         report_graph = ox.NamedNode(sub.graph + "/report")
         quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in sub.triples]
         quads += [ox.Quad(t.subject, t.predicate, t.object, derived) for t in derived_of[sub.id]]
@@ -466,12 +490,30 @@ def withdraw(store: GraphStore, submission_id: str) -> SubmissionRecord:
     """Remove one submission whole (data, derived triples, report, registry entry) in one transaction."""
     record = find(store, submission_id)
     graph = record.graph
+    dependents = _dependents(store, graph)
     store.update(
         f"DROP SILENT GRAPH <{graph}> ; DROP SILENT GRAPH <{graph}/derived> ; DROP SILENT GRAPH <{graph}/report> ; "
         f"DROP SILENT GRAPH <{inferred_graph_for(graph)}> ; "
         f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> ?p ?o }} }}"
     )
+    if dependents:  # what they inferred from the withdrawn facts goes with them
+        infer_for_submissions(store, dependents)
     return record
+
+
+def _dependents(store: GraphStore, graph: str) -> list[str]:
+    """The other submission graphs that point to a node this one describes (their inferences may use it)."""
+    subjects = sorted({q.subject.value for q in store.quads(graph=graph) if isinstance(q.subject, ox.NamedNode)})
+    if not subjects:
+        return []
+    found: set[str] = set()
+    for start in range(0, len(subjects), 500):
+        values = " ".join(f"<{s}>" for s in subjects[start:start + 500])
+        for row in store.select(f"SELECT DISTINCT ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?x ?p ?s }} }}"):
+            other = row["g"].value
+            if other != graph and other.startswith(SUBMISSIONS_GRAPH_PREFIX) and is_data_graph(other):
+                found.add(other)
+    return sorted(found)
 
 
 def submission_quads(store: GraphStore) -> Iterator[ox.Quad]:

@@ -14,6 +14,8 @@ DERIVED_GRAPH = GRAPH + "derived"
 #: own inferences go in ``<submission>/inferred`` so that withdrawing it takes them along.
 INFERRED_GRAPH = GRAPH + "inferred"
 INFERRED_SUFFIX = "/inferred"
+#: What the build rules derive from a submission (type closure, offsets in days) goes in ``<submission>/derived``.
+DERIVED_SUFFIX = "/derived"
 META_GRAPH = GRAPH + "meta"
 CASES_GRAPH_PREFIX = GRAPH + "cases/"
 #: Accepted submissions: one graph each (plus ``/derived`` and ``/report``), listed in the registry graph.

@@ -70,9 +70,12 @@ _REASONS = [("adverse", "AdverseEventReason"), ("toxicity", "AdverseEventReason"
             ("switch", "Switch")]
 #: First match wins, so the negations come before the words they contain ("no improvement", "unfavorable").
 _RESPONSES = [("no improv", "outcome-no-improvement"), ("not improv", "outcome-no-improvement"),
-              ("without improv", "outcome-no-improvement"), ("no response", "outcome-no-improvement"),
-              ("non-respon", "outcome-no-improvement"), ("nonrespon", "outcome-no-improvement"),
-              ("unfavo", "outcome-no-improvement"), ("complete", "outcome-complete-resolution"),
+              ("without improv", "outcome-no-improvement"), ("unimprov", "outcome-no-improvement"),
+              ("failed to improv", "outcome-no-improvement"), ("no response", "outcome-no-improvement"),
+              ("non-respon", "outcome-no-improvement"), ("non respon", "outcome-no-improvement"),
+              ("nonrespon", "outcome-no-improvement"), ("unfavo", "outcome-no-improvement"),
+              ("no worse", "outcome-persistent"), ("not worse", "outcome-persistent"),
+              ("incomplete", "outcome-partial-improvement"), ("complete", "outcome-complete-resolution"),
               ("partial", "outcome-partial-improvement"), ("progress", "outcome-worsening"),
               ("worse", "outcome-worsening"), ("stable", "outcome-persistent"), ("improv", "outcome-improvement"),
               ("favorable", "outcome-improvement"), ("favourable", "outcome-improvement")]

@@ -7,12 +7,16 @@ Two tiers, so that a growing number of cases never makes reasoning the bottlenec
    classifies the reference individuals into the defined classes (a type-2 cytokine signalling blocker, an
    IgE-directed or B-cell depleting therapy) and infers relations (``cg:actsOnMechanism`` from its property
    chain, the closure of transitive properties).
-2. The fast path (:mod:`casegraph.inference`) over every case and submission graph: SPARQL derived from the
-   case-level OWL definitions, plus a disjointness check in place of HermiT's consistency check.
+2. The fast path (:mod:`casegraph.inference`) over the seed case graphs and every submission graph not
+   already current: SPARQL derived from the case-level OWL definitions, plus a disjointness check in place of
+   HermiT's consistency check. A submission is current when intake (or an earlier run) classified and checked
+   it under the store's build fingerprint, which is also that of the installed ontology, shapes, reference
+   data and rules (``cg:inferredUnder`` in the registry); ``full=True`` redoes every graph, as a build does.
 
 HermiT's inferences and the seed cases' go to :data:`~casegraph.namespaces.INFERRED_GRAPH`, a submission's
-to ``<submission>/inferred``. Every run replaces them, so running twice changes nothing. An inconsistent
-graph is reported - the clashing facts or unsatisfiable classes named in words - and nothing is written.
+to ``<submission>/inferred``. A run replaces what it recomputes, so running twice changes nothing. An
+inconsistent graph is reported - the clashing facts or unsatisfiable classes named in words - and nothing is
+written.
 """
 
 from __future__ import annotations
@@ -71,6 +75,8 @@ class ReasoningReport:
     data_graphs: int = 0
     #: Submission graphs skipped: classified and checked under the current build already.
     current_graphs: int = 0
+    #: The store's build fingerprint is not that of the installed inputs, so nothing was skipped or marked.
+    outdated_build: bool = False
     inferred_graphs: int = 0
     triples: int = 0
     hermit_seconds: float = 0.0
@@ -90,6 +96,9 @@ class ReasoningReport:
             lines.append("INCONSISTENT - nothing was written:")
             lines += [f"  - {p}" for p in self.problems]
             return "\n".join(lines)
+        if self.outdated_build:
+            lines.append("the store was built from other inputs than those installed: every graph was classified "
+                         "again and none marked current; 'casegraph build' brings the store up to date")
         if self.current_graphs:
             lines.append(f"{self.current_graphs:,} of them already classified and checked under this build: skipped "
                          f"(--full redoes them)")
@@ -111,6 +120,7 @@ class ReasoningReport:
             "relations": dict(sorted(self.relations.items())),
             "dataGraphs": self.data_graphs,
             "currentGraphsSkipped": self.current_graphs,
+            "outdatedBuild": self.outdated_build,
             "inferredGraphs": self.inferred_graphs,
             "inferredTriples": self.triples,
             "hermitSeconds": round(self.hermit_seconds, 3),
@@ -157,8 +167,12 @@ def reason(store: GraphStore, progress: Progress | None = None, *, full: bool = 
     start = time.perf_counter()
     all_graphs = store.named_graphs()
     data = sorted(g for g in all_graphs if inference.is_data_graph(g))
-    stamp = store.fingerprint()
-    marks = inference.current_graphs(store, stamp)
+    stamp = inference.marking_fingerprint(store)
+    report.outdated_build = stamp is None and store.fingerprint() is not None
+    if report.outdated_build:
+        say("the store was built from other ontology, shapes, reference data or rules than those installed: "
+            "every graph is classified again ('casegraph build' brings the store up to date)")
+    marks = inference.current_graphs(store)
     stale = data if full or stamp is None else [g for g in data if marks.get(g) != stamp]
     report.data_graphs, report.current_graphs = len(data), len(data) - len(stale)
     everything = len(stale) == len(data)

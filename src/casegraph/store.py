@@ -26,6 +26,7 @@ from casegraph.errors import StoreError
 from casegraph.namespaces import (
     CASES_GRAPH_PREFIX,
     CG,
+    DERIVED_SUFFIX,
     INFERRED_SUFFIX,
     META_GRAPH,
     ONTOLOGY_GRAPH,
@@ -85,7 +86,7 @@ def rule_files() -> list[Path]:
 
 def inference_rule_files() -> list[Path]:
     """The reasoning rules (:mod:`casegraph.inference`): a changed rule changes what a build infers."""
-    return sorted((Path(__file__).parent / "inference_rules").glob("*.rq"))
+    return sorted((Path(__file__).parent / "inference_rules").rglob("*.rq"))  # the checks/ queries too
 
 
 def fingerprint(files: list[Path] | None = None) -> str:
@@ -293,15 +294,22 @@ def build_on_server(remote: RemoteStore, *, progress: Progress | None = None, va
     _fill(memory, inputs, list(submission_quads(remote)), stamp, say)
 
     def ours(graph: str) -> bool:
-        """What a build writes: everything but the submissions' own graphs (their inferences included)."""
+        """What a build writes: everything but the submissions' own data and reports (their derived
+        triples and inferences included)."""
         if graph.startswith(SUBMISSIONS_GRAPH_PREFIX):
-            return graph.endswith(INFERRED_SUFFIX)
+            return graph.endswith((INFERRED_SUFFIX, DERIVED_SUFFIX))
         return graph != REGISTRY_GRAPH
 
     graphs = {g: list(memory.triples(g)) for g in memory.named_graphs() if ours(g)}
     stale = [g for g in remote.named_graphs() if ours(g) and g not in graphs]
     say(f"writing {sum(len(t) for t in graphs.values()):,} triples in {len(graphs)} graphs to {remote.location}")
     remote.replace(graphs, drop=stale)
+    # the submissions' inferences were just rewritten: their marks (in the registry, which a build does not
+    # replace) say so, or a later `reason` would trust marks from an earlier build
+    from casegraph import inference
+
+    marked = [g for g, f in inference.current_graphs(memory).items() if f == stamp]
+    inference.mark_current(remote, marked, stamp, inference.current_graphs(remote))
     summary = BuildSummary(None, stamp, len(memory), memory.graphs(), location=remote.location)
     memory.close()
     say(f"built {summary.triples:,} triples in {len(summary.graphs)} graphs on {remote.location}")
@@ -351,19 +359,38 @@ def _fill(store: Store, inputs: _Inputs, kept: list[ox.Quad], stamp: str, say: P
     store._load_graph(REFERENCE_GRAPH, [t for doc in inputs.reference for t in doc.triples])
     for doc in inputs.cases:
         store._load_graph(case_graph_iri(doc.path), doc.triples)
-    if kept:
-        say(f"keeping {len(kept):,} quads of accepted submissions")
-        store._store.extend(kept)
     say("deriving time offsets")
     for rule in rule_files():
         store._update(rule.read_text(encoding="utf-8"))
+    if kept:
+        say(f"keeping {len(kept):,} quads of accepted submissions")
+        _keep(store, kept)
     # Reasoning last, over everything loaded and derived: an inconsistent graph fails the build
     # (InconsistentGraph, exit 1) and, like a validation failure, leaves the old store in place.
     from casegraph.reasoning import reason_or_raise  # late import: it imports this module
 
-    # stamped first, so that reasoning marks the submissions it classifies as current for this build
+    # stamped first, so that reasoning marks the submissions it classifies as current for this build; every
+    # graph is classified again (full): a build is what repairs a store, whatever its marks say
     store._store.add(ox.Quad(STORE_NODE, FINGERPRINT, ox.Literal(stamp), ox.NamedNode(META_GRAPH)))
-    reason_or_raise(store, say)
+    reason_or_raise(store, say, full=True)
+
+
+def _keep(store: Store, kept: list[ox.Quad]) -> None:
+    """Add the kept submissions, their ``/derived`` graphs derived again by the rules installed now (after
+    the seed graph's derivation, so that none of theirs lands in the shared derived graph twice)."""
+    from casegraph.inference import is_data_graph
+    from casegraph.intake import derive_graphs
+
+    data: dict[str, list[ox.Triple]] = {}
+    for quad in kept:
+        graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
+        if is_data_graph(graph):
+            data.setdefault(graph, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
+    store._store.extend(q for q in kept if not (isinstance(q.graph_name, ox.NamedNode)
+                                                and q.graph_name.value.endswith(DERIVED_SUFFIX)))
+    for graph, triples in derive_graphs(data).items():
+        derived = ox.NamedNode(graph + DERIVED_SUFFIX)
+        store._store.extend(ox.Quad(t.subject, t.predicate, t.object, derived) for t in triples)
 
 
 def _kept_submissions(target: Path) -> list[ox.Quad]:

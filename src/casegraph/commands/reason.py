@@ -30,7 +30,7 @@ def reason(store_path: StoreSpec, fmt: str, full: bool, quiet: bool) -> None:
     and submission graphs are then classified by SPARQL rules derived from the ontology's definitions
     (patients with a malignancy on a biologic, off-label uses, paradoxical reactions to a biologic, ...).
     Inferences go to the graph .../graph/inferred and, for a submission, to <submission>/inferred; a second
-    run replaces them. An inconsistent graph is reported in words and nothing is written.
+    run replaces what it recomputes. An inconsistent graph is reported in words and nothing is written.
 
     A submission graph intake (or an earlier run) already classified and checked under the store's current
     build - the same ontology, shapes, reference data and rules - is skipped; --full redoes every graph.
