@@ -161,9 +161,13 @@ def median_ms(run: Callable[[], object], repeat: int, cap: float = float("inf"))
 
 
 def peak_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+    """This process's peak resident memory (VmHWM). Not getrusage's ru_maxrss: on Linux that keeps the
+    parent's resident size from before exec, so every worker would report the coordinator's peak."""
+    status = Path("/proc/self/status").read_text()
+    found = re.search(r"VmHWM:\s+(\d+) kB", status)
+    if found:
+        return int(found.group(1)) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def folder_mb(folder: Path) -> float:
