@@ -119,3 +119,16 @@ def test_a_select_without_columns_prints_its_row_count(tmp_path: Path, store_pat
     query.write_text("SELECT * WHERE { }\n", encoding="utf-8")
     code, out = run("query", str(query), "--store", str(store_path))
     assert code == 0 and out.strip() == "1 row(s)", out
+
+
+def test_a_query_imports_neither_the_validator_nor_rdflib() -> None:
+    """`casegraph query` stays a short process: the package imports its parts when first used."""
+    import subprocess
+    import sys
+
+    code = ("import sys, casegraph, casegraph.cli\n"
+            "from casegraph import run_query, Store\n"
+            "print(sorted(m for m in ('rdflib', 'pyshacl', 'casegraph.validate', 'casegraph.intake') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -283,3 +283,17 @@ def test_a_rebuild_keeps_a_submission_derived_once(submitted: Path, tmp_path: Pa
         shared = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/casegraph/graph/derived> "
                               "{ ?s ?p ?o FILTER (STRSTARTS(STR(?s), 'https://w3id.org/casegraph/submission/')) } }")
         assert int(shared[0]["n"].value) == 0
+
+
+def test_a_submitted_case_is_found_by_its_name_without_indexing_every_case(submitted: Path) -> None:
+    from casegraph import explore, resolve_term
+    from casegraph.terms import _index, describe
+
+    with Store(submitted) as store:
+        iri = resolve_term(store, "Scored patient (test document)")
+        assert iri.startswith("https://w3id.org/casegraph/submission/") and iri.endswith("/case")
+        assert describe(store, iri).kind == "case"
+        assert describe(store, iri).label == "Scored patient (test document)"
+        _preferred, _every, entities = _index(store)
+        assert not any(e.startswith("https://w3id.org/casegraph/submission/") for e in entities)
+        assert "Scored patient (test document)" in explore(store, "Scored patient (test document)").to_text()

@@ -5,14 +5,43 @@ The Python API mirrors the command line: :func:`build`, :func:`list_queries`, :f
 an embedded :class:`Store`.
 """
 
-from casegraph.errors import CasegraphError, InputError, UsageError, ValidationFailed
-from casegraph.explore import Neighbourhood, explore
-from casegraph.intake import IntakeSummary, SubmissionRecord, list_submissions, submit, withdraw
-from casegraph.queries import QueryResult, StoredQuery, list_queries, load_query, run_query
-from casegraph.readers import Submission, read_submission
-from casegraph.store import Store, build, default_store_path, open_store
-from casegraph.terms import resolve_term
-from casegraph.validate import ValidationReport, validate_files, validate_submissions
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time each name is imported on first use
+    from casegraph.errors import CasegraphError, InputError, UsageError, ValidationFailed
+    from casegraph.explore import Neighbourhood, explore
+    from casegraph.intake import IntakeSummary, SubmissionRecord, list_submissions, submit, withdraw
+    from casegraph.queries import QueryResult, StoredQuery, list_queries, load_query, run_query
+    from casegraph.readers import Submission, read_submission
+    from casegraph.store import Store, build, default_store_path, open_store
+    from casegraph.terms import resolve_term
+    from casegraph.validate import ValidationReport, validate_files, validate_submissions
+
+#: Public name -> the module that defines it. Imported lazily (PEP 562): ``casegraph query`` needs neither
+#: the validator nor rdflib, and importing them cost it a sixth of a second.
+_HOMES = {
+    **dict.fromkeys(("CasegraphError", "InputError", "UsageError", "ValidationFailed"), "errors"),
+    **dict.fromkeys(("Neighbourhood", "explore"), "explore"),
+    **dict.fromkeys(("IntakeSummary", "SubmissionRecord", "list_submissions", "submit", "withdraw"), "intake"),
+    **dict.fromkeys(("QueryResult", "StoredQuery", "list_queries", "load_query", "run_query"), "queries"),
+    **dict.fromkeys(("Submission", "read_submission"), "readers"),
+    **dict.fromkeys(("Store", "build", "default_store_path", "open_store"), "store"),
+    "resolve_term": "terms",
+    **dict.fromkeys(("ValidationReport", "validate_files", "validate_submissions"), "validate"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'casegraph' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"casegraph.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

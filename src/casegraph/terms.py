@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from casegraph import resources
 from casegraph.backend import GraphStore
 from casegraph.errors import UsageError
-from casegraph.namespaces import CG, CURIE_IRIS, PREFIXES
+from casegraph.namespaces import CASES_GRAPH_PREFIX, CG, CURIE_IRIS, ONTOLOGY_GRAPH, PREFIXES, REFERENCE_GRAPH
 
 _KIND_NAMES = {
     "Drug": "drug", "MonoclonalAntibody": "drug", "SmallMoleculeDrug": "drug", "DrugClass": "drug class",
@@ -42,7 +42,7 @@ def _index(store: GraphStore) -> tuple[dict[str, set[str]], dict[str, set[str]],
     every: dict[str, set[str]] = {}
     labels: dict[str, str] = {}
     kinds: dict[str, str] = {}
-    for row in store.select(resources.internal_query("labels.rq")):
+    for row in store.select(_fill_graphs(resources.internal_query("labels.rq"))):
         iri, name, how = row["entity"].value, row["name"].value, row["how"].value
         kind = _KIND_NAMES.get(row["kind"].value.removeprefix(CG), "entity")
         if kinds.get(iri, "entity") == "entity":
@@ -60,9 +60,27 @@ def _index(store: GraphStore) -> tuple[dict[str, set[str]], dict[str, set[str]],
     return result
 
 
+def _fill_graphs(query: str) -> str:
+    """The name index reads the ontology, the reference data and the seed cases, whatever else the store holds."""
+    graphs = [ONTOLOGY_GRAPH, REFERENCE_GRAPH, *(CASES_GRAPH_PREFIX + p.stem for p in resources.case_files())]
+    return query.replace("VALUES ?g {}", "VALUES ?g { " + " ".join(f"<{g}>" for g in graphs) + " }", 1)
+
+
 def describe(store: GraphStore, iri: str) -> Entity:
+    """Label and kind of an entity: from the name index, else (a submitted case's node) one lookup, kept."""
     _, _, entities = _index(store)
-    return entities.get(iri, Entity(iri, iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1], "entity"))
+    if iri in entities:
+        return entities[iri]
+    seen: dict[str, Entity] = store.__dict__.setdefault("_described", {})
+    if iri not in seen:
+        label, kind = None, "entity"
+        for row in store.select(resources.internal_query("describe-entity.rq"), entity=ox.NamedNode(iri)):
+            if "label" in row and label is None:
+                label = row["label"].value
+            if "kind" in row and kind == "entity":
+                kind = _KIND_NAMES.get(row["kind"].value.removeprefix(CG), "entity")
+        seen[iri] = Entity(iri, label or iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1], kind)
+    return seen[iri]
 
 
 def _expand_curie(text: str) -> str | None:
@@ -90,6 +108,10 @@ def resolve_term(store: GraphStore, text: str) -> str:
     if not candidates:
         key = _norm(text)
         candidates = preferred.get(key) or every.get(key) or set()
+    if not candidates:  # a submitted case or case report, by its exact name
+        for exact in (ox.Literal(text), ox.Literal(text, language="en")):
+            candidates |= {row["entity"].value
+                           for row in store.select(resources.internal_query("named-case.rq"), name=exact)}
     if len(candidates) == 1:
         return next(iter(candidates))
     if len(candidates) > 1:
