@@ -132,3 +132,16 @@ def test_a_query_imports_neither_the_validator_nor_rdflib() -> None:
             "if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_the_api_names_are_the_functions_whatever_was_imported_first() -> None:
+    """casegraph.explore is also a submodule: importing it first must not hide the function."""
+    import subprocess
+    import sys
+
+    code = ("import casegraph.explore, casegraph.store, casegraph.intake\n"
+            "from casegraph import explore, build, submit, Store\n"
+            "print(all(callable(f) and not hasattr(f, '__path__') and type(f).__name__ != 'module' "
+            "for f in (explore, build, submit, Store)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True", done.stdout + done.stderr
