@@ -239,7 +239,8 @@ def test_every_query_returns_rows(store: Store, query: str) -> None:
 def submitted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A built store with tests/data/scored.case.json submitted (time points without labels, as intake
     writes them): EASI 30 at the start of dupilumab, 12 four weeks after, 3 sixteen weeks after; ciclosporin
-    stopped two months before dupilumab; clobetasol ongoing when dupilumab was started."""
+    stopped two months before dupilumab; clobetasol ongoing when dupilumab was started; improved four weeks
+    after starting dupilumab."""
     from casegraph import build
     from casegraph.intake import submit
 
@@ -257,6 +258,15 @@ def test_score_change_of_a_submitted_case(submitted: Path) -> None:
     assert [(r["scale"], r["baseline"], r["latest"], r["change"], r["daysBetween"]) for r in mine] == [
         ("Eczema Area and Severity Index", Decimal(30), Decimal(3), Decimal(-27), Decimal(112))]
     assert mine[0].get("baselineTime") is None and mine[0].get("latestTime") is None
+
+
+def test_time_to_improvement_of_a_submitted_case(submitted: Path) -> None:
+    """The document: improved four weeks after starting dupilumab (its time points carry no label)."""
+    with Store(submitted) as store:
+        mine = [r for r in rows(store, "time-to-improvement", drug="dupilumab")
+                if r["caseLabel"] == "Scored patient (test document)"]
+    assert [(r["offsetValue"], r["offsetUnit"], r["firstImprovementDays"]) for r in mine] == [
+        (Decimal(4), "week", Decimal(28))]
 
 
 def test_concomitant_medications_of_a_submitted_case(submitted: Path) -> None:
