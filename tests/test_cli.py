@@ -15,6 +15,17 @@ from casegraph.cli import main
 COMMANDS = ["build", "queries", "query", "validate", "explore", "path", "export", "map", "submit", "submissions", "withdraw"]
 
 
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of this module's own: the session's is held open by the ``store`` fixture once another module
+    has used it, and a command cannot open a store that is open elsewhere."""
+    from casegraph import build
+
+    path = tmp_path_factory.mktemp("cli-store") / "casegraph"
+    build(path)
+    return path
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
     return result.exit_code, result.output
@@ -121,27 +132,27 @@ def test_a_select_without_columns_prints_its_row_count(tmp_path: Path, store_pat
     assert code == 0 and out.strip() == "1 row(s)", out
 
 
-def test_a_query_imports_neither_the_validator_nor_rdflib() -> None:
-    """`casegraph query` stays a short process: the package imports its parts when first used."""
+def fresh_python(code: str) -> str:
+    """What ``code`` prints in a new interpreter, where nothing of casegraph is imported yet."""
     import subprocess
     import sys
 
-    code = ("import sys, casegraph, casegraph.cli\n"
-            "from casegraph import run_query, Store\n"
-            "print(sorted(m for m in ('rdflib', 'pyshacl', 'casegraph.validate', 'casegraph.intake') "
-            "if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]", done.stdout
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_a_query_imports_neither_the_validator_nor_rdflib() -> None:
+    """`casegraph query` stays a short process: the package imports its parts when first used."""
+    printed = fresh_python("import sys, casegraph, casegraph.cli\n"
+                           "from casegraph import run_query, Store\n"
+                           "print(sorted(m for m in ('rdflib', 'pyshacl', 'casegraph.validate', 'casegraph.intake') "
+                           "if m in sys.modules))")
+    assert printed == "[]", printed
 
 
 def test_the_api_names_are_the_functions_whatever_was_imported_first() -> None:
     """casegraph.explore is also a submodule: importing it first must not hide the function."""
-    import subprocess
-    import sys
-
-    code = ("import casegraph.explore, casegraph.store, casegraph.intake\n"
-            "from casegraph import explore, build, submit, Store\n"
-            "print(all(callable(f) and not hasattr(f, '__path__') and type(f).__name__ != 'module' "
-            "for f in (explore, build, submit, Store)))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "True", done.stdout + done.stderr
+    printed = fresh_python("import casegraph.explore, casegraph.store, casegraph.intake\n"
+                           "from casegraph import explore, build, submit, Store\n"
+                           "print(all(callable(f) and not hasattr(f, '__path__') and type(f).__name__ != 'module' "
+                           "for f in (explore, build, submit, Store)))")
+    assert printed == "True", printed

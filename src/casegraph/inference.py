@@ -33,6 +33,7 @@ from casegraph.namespaces import (
     REGISTRY_GRAPH,
     SUBMISSIONS_GRAPH_PREFIX,
 )
+from casegraph.resources import fill_values
 
 RULES_DIR = Path(__file__).parent / "inference_rules"
 TYPED_NODES = RULES_DIR / "checks" / "typed-nodes.rq"
@@ -179,7 +180,7 @@ def clashes_everywhere(store: GraphStore, keep: Callable[[str], bool]) -> list[C
         side_a, side_b = sorted(below.get(a, {a})), sorted(below.get(b, {b}))
         if _instances(store, side_b) < _instances(store, side_a):
             (a, side_a), (b, side_b) = (b, side_b), (a, side_a)
-        text = _fill(_fill(DISJOINT_PAIR.read_text(encoding="utf-8"), "type1", side_a), "type2", side_b)
+        text = fill_values(fill_values(DISJOINT_PAIR.read_text(encoding="utf-8"), "type1", side_a), "type2", side_b)
         for row in store.query(text):
             graph = next((g for g in (_value(row["g"]), _value(row["g2"])) if keep(g)), None)
             node = _value(row["s"])
@@ -190,15 +191,9 @@ def clashes_everywhere(store: GraphStore, keep: Callable[[str], bool]) -> list[C
 
 
 def _instances(store: GraphStore, classes: Sequence[str]) -> int:
-    for row in store.query(_fill(COUNT_INSTANCES.read_text(encoding="utf-8"), "type", classes)):
+    for row in store.query(fill_values(COUNT_INSTANCES.read_text(encoding="utf-8"), "type", classes)):
         return int(_value(row["n"]))
     return 0
-
-
-def _fill(text: str, variable: str, iris: Iterable[str]) -> str:
-    """Put ``iris`` into the query's empty ``VALUES ?variable {}`` line."""
-    values = " ".join(f"<{i}>" for i in iris)
-    return text.replace(f"VALUES ?{variable} {{}}", f"VALUES ?{variable} {{ {values} }}", 1)
 
 
 def _hierarchy(store: GraphStore) -> tuple[dict[str, set[str]], dict[str, set[str]]]:

@@ -6,6 +6,7 @@ reads them from the repository root, so that editing ``data/`` is seen without r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -64,3 +65,9 @@ def queries_dir() -> Path:
 def internal_query(name: str) -> str:
     """Text of a query the package itself runs (``src/casegraph/sparql/NAME``)."""
     return (_PACKAGE_DIR / "sparql" / name).read_text(encoding="utf-8")
+
+
+def fill_values(text: str, variable: str, iris: Iterable[str]) -> str:
+    """Put ``iris`` into the query's empty ``VALUES ?variable {}`` line."""
+    values = " ".join(f"<{i}>" for i in iris)
+    return text.replace(f"VALUES ?{variable} {{}}", f"VALUES ?{variable} {{ {values} }}", 1)

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from casegraph import resources
 from casegraph.backend import GraphStore
 from casegraph.errors import UsageError
-from casegraph.namespaces import CASES_GRAPH_PREFIX, CG, CURIE_IRIS, ONTOLOGY_GRAPH, PREFIXES, REFERENCE_GRAPH
+from casegraph.namespaces import CG, CURIE_IRIS, ONTOLOGY_GRAPH, PREFIXES, REFERENCE_GRAPH
 
 _KIND_NAMES = {
     "Drug": "drug", "MonoclonalAntibody": "drug", "SmallMoleculeDrug": "drug", "DrugClass": "drug class",
@@ -62,8 +62,10 @@ def _index(store: GraphStore) -> tuple[dict[str, set[str]], dict[str, set[str]],
 
 def _fill_graphs(query: str) -> str:
     """The name index reads the ontology, the reference data and the seed cases, whatever else the store holds."""
-    graphs = [ONTOLOGY_GRAPH, REFERENCE_GRAPH, *(CASES_GRAPH_PREFIX + p.stem for p in resources.case_files())]
-    return query.replace("VALUES ?g {}", "VALUES ?g { " + " ".join(f"<{g}>" for g in graphs) + " }", 1)
+    from casegraph.store import case_graph_iri  # late import: the store module is not needed to name terms
+
+    return resources.fill_values(query, "g", [ONTOLOGY_GRAPH, REFERENCE_GRAPH,
+                                              *(case_graph_iri(p) for p in resources.case_files())])
 
 
 def describe(store: GraphStore, iri: str) -> Entity:
