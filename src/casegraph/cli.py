@@ -253,12 +253,11 @@ def withdraw(submission_id: str, store_path: StoreSpec) -> None:
 from casegraph.commands.explore import explore, export, map_cmd  # noqa: E402
 from casegraph.commands.explore import path as path_cmd  # noqa: E402
 from casegraph.commands.reason import reason  # noqa: E402
-
-for _command in (explore, path_cmd, export, map_cmd, reason):
-    main.add_command(_command)
+from casegraph.commands.serve import serve  # noqa: E402
 from casegraph.commands.synth import synth as _synth  # noqa: E402
 
-main.add_command(_synth)
+for _command in (explore, path_cmd, export, map_cmd, reason, serve, _synth):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

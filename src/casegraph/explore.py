@@ -229,6 +229,23 @@ def _describe_claims(result: Neighbourhood, graph: nx.MultiDiGraph) -> None:
     result.sections["claims"] = [link for *_key, link in sorted(links, key=lambda x: (x[0], x[1]))]
 
 
+def score_series(store: GraphStore, iri: str) -> list[dict[str, Any]]:
+    """The measurements of the cases ``iri`` leads to (the case itself, or the cases treated with a drug),
+    one series per case and scale, in time order: what the web page draws as outcomes over time."""
+    series: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for row in store.select(resources.internal_query("explore-scores.rq"), term=ox.NamedNode(iri)):
+        key = (row["case"].value, row["caseLabel"].value, row["scale"].value)
+        try:
+            value: float | str = float(row["value"].value)
+        except ValueError:
+            value = row["value"].value
+        series.setdefault(key, []).append({
+            "value": value, "when": row["when"].value if "when" in row else "",
+            "order": float(row["key"].value), "source": row["source"].value if "source" in row else ""})
+    return [{"case": case, "caseLabel": label, "scale": scale, "points": sorted(points, key=lambda p: p["order"])}
+            for (case, label, scale), points in sorted(series.items(), key=lambda kv: (kv[0][1], kv[0][2]))]
+
+
 def _score_changes(store: GraphStore, iri: str) -> list[Link]:
     """Per case and scale with two values or more: every value in time order, ``62 (at presentation) → 1.8
     (1 month after starting dupilumab)``."""

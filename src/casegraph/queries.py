@@ -141,6 +141,17 @@ def list_queries(folder: Path | None = None) -> list[StoredQuery]:
     return [load_query(p) for p in sorted(folder.glob("*.rq"))]
 
 
+def query_catalogue() -> list[dict[str, Any]]:
+    """The stored queries as plain data (name, summary, description, tags, parameters, text): what the
+    web API lists and the query editor offers."""
+    return [{
+        "name": q.name, "summary": q.summary, "description": q.description, "tags": list(q.tags),
+        "parameters": [{"name": p.name, "type": p.type, "required": p.required, "default": p.default,
+                        "description": p.description, "enum": list(p.enum)} for p in q.parameters],
+        "text": q.text,
+    } for q in list_queries()]
+
+
 def find_query(name_or_path: str) -> StoredQuery:
     """A stored query by name, or a ``.rq`` file by path; unknown names list the closest ones."""
     candidate = Path(name_or_path)
@@ -244,7 +255,7 @@ def execute(store: GraphStore, sparql: str, bindings: Mapping[str, Any] | None =
     try:
         solutions = store.query(sparql, bindings)
     except SyntaxError as exc:
-        raise InputError(f"{source}: SPARQL {_syntax_message(exc)}") from None
+        raise InputError(f"{source}: SPARQL {syntax_message(exc)}") from None
     if isinstance(solutions, ox.QueryBoolean):
         return QueryResult(variables=[], terms=[], boolean=bool(solutions))
     if not hasattr(solutions, "variables"):  # pyoxigraph's QuerySolutions or a server's Solutions
@@ -254,7 +265,8 @@ def execute(store: GraphStore, sparql: str, bindings: Mapping[str, Any] | None =
     return QueryResult(variables=names, terms=terms)
 
 
-def _syntax_message(exc: SyntaxError) -> str:
+def syntax_message(exc: SyntaxError) -> str:
+    """pyoxigraph's syntax error as 'syntax error at line L, column C: ...'."""
     msg = str(exc.args[0]) if exc.args else str(exc)
     match = re.match(r"error at (\d+):(\d+): (.*)", msg, re.S)
     if match:

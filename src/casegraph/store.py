@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,12 +126,29 @@ class BuildSummary:
 class Store:
     """A casegraph store; ``path=None`` keeps it in memory (tests, one-off scripts)."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         try:
-            self._store = ox.Store(str(path)) if path is not None else ox.Store()
+            if read_only and path is not None:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                self._store = ox.Store(str(path)) if path is not None else ox.Store()
         except OSError as exc:
-            raise StoreError(f"cannot open store at {path}: {exc}") from None
+            hint = " (is 'casegraph serve' or another casegraph command using it?)" if "lock" in str(exc).lower() else ""
+            raise StoreError(f"cannot open store at {path}: {exc}{hint}") from None
+
+    @classmethod
+    def open_read_only(cls, path: Path) -> Store:
+        """A read-only view of a store folder nobody writes to (a :meth:`backup`): the web server's query
+        workers read such snapshots, since reading a folder another process writes is undefined in RocksDB."""
+        return cls(path, read_only=True)
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the store in ``target`` (a RocksDB checkpoint: hard links, milliseconds)."""
+        if self.path is None:
+            raise StoreError("an in-memory store has no backup")
+        self._store.backup(str(target))
 
     # -- reading ---------------------------------------------------------------------------------
     @property
@@ -158,6 +175,18 @@ class Store:
         from casegraph.backend import rows
 
         return rows(self.query(sparql, bindings))
+
+    def query_dataset(self, sparql: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> Any:
+        """A query with the SPARQL Protocol's dataset (``default-graph-uri``, ``named-graph-uri``); with
+        neither, the default graph is the union of all graphs, as in :meth:`query`."""
+        if not default_graphs and not named_graphs:
+            return self.query(sparql)
+        dataset: dict[str, Any] = {}
+        if default_graphs:
+            dataset["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        if named_graphs:
+            dataset["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        return self._store.query(sparql, prefixes=PREFIXES, **dataset)
 
     def quads(self, subject: ox.NamedNode | ox.BlankNode | None = None, predicate: ox.NamedNode | None = None,
               object: Term | None = None, graph: str | None = None) -> Iterator[ox.Quad]:
@@ -202,8 +231,9 @@ class Store:
 
     def close(self) -> None:
         """Flush and release the store (pyoxigraph releases its lock when the object is dropped)."""
-        with suppress(OSError):
-            self._store.flush()
+        if not self.read_only:
+            with suppress(OSError):
+                self._store.flush()
         del self._store
 
     def __enter__(self) -> Store:

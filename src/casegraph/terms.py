@@ -85,6 +85,24 @@ def describe(store: GraphStore, iri: str) -> Entity:
     return seen[iri]
 
 
+def search(store: GraphStore, text: str, limit: int = 20) -> list[Entity]:
+    """Entities one of whose names (label, synonym, notation) contains ``text``, for a search box: names
+    that start with it first, then shorter names, then alphabetically; each entity once."""
+    key = _norm(text)
+    if not key:
+        return []
+    _, every, _entities = _index(store)
+    ranked = sorted((not name.startswith(key), len(name), name) for name in every if key in name)
+    found: dict[str, Entity] = {}
+    for _prefix, _length, name in ranked:
+        for iri in sorted(every[name]):
+            if iri not in found:
+                found[iri] = describe(store, iri)
+        if len(found) >= limit:
+            break
+    return list(found.values())[:limit]
+
+
 def _expand_curie(text: str) -> str | None:
     if ":" not in text or text.startswith(("http://", "https://", "urn:")):
         return None
