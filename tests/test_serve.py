@@ -229,6 +229,18 @@ def test_time_limit_stops_a_slow_query_and_others_go_on(server: LiveServer) -> N
     assert r.status_code == 200
 
 
+def test_a_served_store_is_not_opened_twice(server: LiveServer, tmp_path: Path) -> None:
+    """While a server holds the store, another command on it fails cleanly (exit 3) and says why."""
+    import subprocess
+    import sys
+
+    store = next(a for a in server.process.args[server.process.args.index("--store") + 1:])  # type: ignore[union-attr]
+    done = subprocess.run([sys.executable, "-m", "casegraph", "serve", "--port", "0", "--store", store],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3
+    assert "casegraph serve" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_body_too_large(server: LiveServer) -> None:
     r = server.post("/api/validate", content=b"{" + b" " * (11 * 1024 * 1024) + b"}",
                     headers={"Content-Type": "application/json"})

@@ -43,7 +43,7 @@ WEB = Path(__file__).parent / "web"
 #: Every response forbids scripts, styles and connections from anywhere but this server.
 CSP = ("default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'")
-EXPOSED = ["X-Casegraph-Truncated", "X-Casegraph-Result-Limit", "Server-Timing"]
+EXPOSED = ["X-Casegraph-Truncated", "X-Casegraph-Result-Limit", "X-Casegraph-Cache", "Server-Timing"]
 MAX_QUERY_BYTES = 1024 * 1024
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
@@ -77,10 +77,15 @@ class EmbeddedBackend:
         self.pool: WorkerPool | None = None
         self.store: Any = None
 
-    async def start(self) -> None:
+    def open(self) -> None:
+        """Open (or build) the store before serving, so that a store error is a message, not a failed start."""
         from casegraph.store import open_store
 
-        self.store = await asyncio.to_thread(open_store, self.settings.store)
+        self.store = open_store(self.settings.store)
+
+    async def start(self) -> None:
+        if self.store is None:
+            await asyncio.to_thread(self.open)
         assert self.store.path is not None
         folder = self.store.path.parent
         self._snapshots = Path(tempfile.mkdtemp(prefix=f".{self.store.path.name}.serve-", dir=folder))
@@ -127,22 +132,23 @@ class RemoteBackend:
         self._slots = asyncio.Semaphore(max(2, settings.workers * 2))
         self.store: Any = None
 
-    async def start(self) -> None:
+    def open(self) -> None:
+        """Connect (building the seed graph on an empty server) before serving."""
+        import os
+
+        from casegraph.backend import PASSWORD_ENV, USER_ENV
         from casegraph.remote import RemoteStore
         from casegraph.store import ensure_built
 
-        def connect() -> RemoteStore:
-            import os
+        remote = RemoteStore(self.settings.endpoint or "", self.settings.update_endpoint,
+                             user=os.environ.get(USER_ENV), password=os.environ.get(PASSWORD_ENV),
+                             timeout=self.settings.timeout)
+        ensure_built(remote)
+        self.store = remote
 
-            from casegraph.backend import PASSWORD_ENV, USER_ENV
-
-            remote = RemoteStore(self.settings.endpoint or "", self.settings.update_endpoint,
-                                 user=os.environ.get(USER_ENV), password=os.environ.get(PASSWORD_ENV),
-                                 timeout=self.settings.timeout)
-            ensure_built(remote)
-            return remote
-
-        self.store = await asyncio.to_thread(connect)
+    async def start(self) -> None:
+        if self.store is None:
+            await asyncio.to_thread(self.open)
 
     async def run(self, job: str, kwargs: Mapping[str, Any], *, adhoc: bool = False) -> Reply:
         async with self._slots:
@@ -308,7 +314,9 @@ async def run_stored(request: Request) -> Response:
     cache: OrderedDict[Any, Reply] = request.app.state.cache
     if key in cache:
         cache.move_to_end(key)
-        return _response(cache[key])
+        hit = _response(cache[key])
+        hit.headers["X-Casegraph-Cache"] = "hit"
+        return hit
     try:
         reply = await backend.run("stored", {"name": name, "params": params, "fmt": fmt,
                                              "cap": _settings(request).max_rows})
@@ -408,12 +416,19 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The ASGI application for ``settings`` (the backend starts with the application's lifespan)."""
+def make_backend(settings: Settings) -> Backend:
+    """The backend ``settings`` name, not yet open."""
+    return RemoteBackend(settings) if settings.endpoint else EmbeddedBackend(settings)
+
+
+def create_app(settings: Settings, backend: Backend | None = None) -> Starlette:
+    """The ASGI application for ``settings``; the backend (opened here if it is not yet) starts its workers
+    with the application's lifespan and stops them with it."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        backend: Backend = RemoteBackend(settings) if settings.endpoint else EmbeddedBackend(settings)
+        nonlocal backend
+        backend = backend or make_backend(settings)
         app.state.backend = backend
         try:
             await backend.start()
