@@ -71,6 +71,8 @@ class Neighbourhood:
     sections: dict[str, list[Link]] = field(default_factory=dict)
     depth: int = 1
     network: Any = None
+    #: the cases' measurements over time, one series per case and scale (see :func:`score_series`)
+    scores: list[dict[str, Any]] = field(default_factory=list)
 
     def count(self, section: str) -> int:
         """Distinct neighbours of a section (an entity listed twice with two details counts once)."""
@@ -96,6 +98,7 @@ class Neighbourhood:
                 name: {"group": group_of(name), "count": self.count(name), "items": [asdict(link) for link in links]}
                 for name, links in self.sections.items()
             },
+            "scores": self.scores,
         }
         if self.network is not None:
             data["network"] = {
@@ -192,13 +195,15 @@ def explore(store: GraphStore, term: str, depth: int = 1, *, with_network: bool 
         result.sections.setdefault(section, []).append(link)
     for links in result.sections.values():  # the query's ORDER BY, with the IRI to break ties, in code-point order
         links.sort(key=lambda link: (link.label, link.detail, link.iri))
-    changes = _score_changes(store, iri)
+    result.scores = score_series(store, iri)
+    changes = _score_changes(result.scores)
     if changes:
         result.sections["score changes"] = changes
 
-    from casegraph.network import build_network, neighbourhood
+    from casegraph.network import neighbourhood, network_of
 
-    graph = build_network(store)
+    # the claims need no case edges, which are most of a big graph: read them only for a wider network
+    graph = network_of(store, cases=depth > 1 or with_network)
     _describe_claims(result, graph)
     if depth > 1 or with_network:
         result.network = neighbourhood(graph, iri, depth)
@@ -231,36 +236,34 @@ def _describe_claims(result: Neighbourhood, graph: nx.MultiDiGraph) -> None:
 
 def score_series(store: GraphStore, iri: str) -> list[dict[str, Any]]:
     """The measurements of the cases ``iri`` leads to (the case itself, or the cases treated with a drug),
-    one series per case and scale, in time order: what the web page draws as outcomes over time."""
+    one series per case and scale, in time order (``order``: at presentation first, then days from the
+    anchor, then unknown offsets): what the web page draws as outcomes over time. ``text`` is the value as
+    recorded, ``value`` the number."""
     series: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for row in store.select(resources.internal_query("explore-scores.rq"), term=ox.NamedNode(iri)):
         key = (row["case"].value, row["caseLabel"].value, row["scale"].value)
+        text = row["value"].value
         try:
-            value: float | str = float(row["value"].value)
+            value: float | str = float(text)
         except ValueError:
-            value = row["value"].value
+            value = text
         series.setdefault(key, []).append({
-            "value": value, "when": row["when"].value if "when" in row else "",
+            "value": value, "text": text, "when": row["when"].value if "when" in row else "",
             "order": float(row["key"].value), "source": row["source"].value if "source" in row else ""})
-    return [{"case": case, "caseLabel": label, "scale": scale, "points": sorted(points, key=lambda p: p["order"])}
+    return [{"case": case, "caseLabel": label, "scale": scale,
+             "points": sorted(points, key=lambda p: (p["order"], p["text"], p["when"], p["source"]))}
             for (case, label, scale), points in sorted(series.items(), key=lambda kv: (kv[0][1], kv[0][2]))]
 
 
-def _score_changes(store: GraphStore, iri: str) -> list[Link]:
+def _score_changes(series: list[dict[str, Any]]) -> list[Link]:
     """Per case and scale with two values or more: every value in time order, ``62 (at presentation) → 1.8
     (1 month after starting dupilumab)``."""
-    series: dict[tuple[str, str, str], list[tuple[float, str, str, str]]] = {}
-    for row in store.select(resources.internal_query("explore-scores.rq"), term=ox.NamedNode(iri)):
-        key = (row["case"].value, row["caseLabel"].value, row["scale"].value)
-        when = row["when"].value if "when" in row else ""
-        source = row["source"].value if "source" in row else ""
-        series.setdefault(key, []).append((float(row["key"].value), row["value"].value, when, source))
     links = []
-    for (case, case_label, scale), values in sorted(series.items(), key=lambda kv: (kv[0][1], kv[0][2])):
-        if len(values) < 2:
+    for one in series:
+        points = one["points"]
+        if len(points) < 2:
             continue
-        values.sort()
-        steps = " → ".join(f"{value} ({when})" if when else value for _k, value, when, _s in values)
-        sources = tuple(dict.fromkeys(s for *_x, s in values if s))
-        links.append(Link(case, f"{case_label}: {scale}", steps, sources))
+        steps = " → ".join(f"{p['text']} ({p['when']})" if p["when"] else p["text"] for p in points)
+        sources = tuple(dict.fromkeys(p["source"] for p in points if p["source"]))
+        links.append(Link(one["case"], f"{one['caseLabel']}: {one['scale']}", steps, sources))
     return links

@@ -158,16 +158,22 @@ def search(store: GraphStore, q: str, limit: int = 20) -> Reply:
     return json_reply([{"iri": e.iri, "label": e.label, "kind": e.kind} for e in find(store, q, limit)])
 
 
-def explore(store: GraphStore, term: str, depth: int = 1) -> Reply:
-    """A neighbourhood (see :func:`casegraph.explore.explore`) with its cases' scores over time."""
+def explore(store: GraphStore, term: str, depth: int = 1, limit: int = 200) -> Reply:
+    """A neighbourhood (see :func:`casegraph.explore.explore`) with its cases' scores over time; each
+    section and the score series cut at ``limit`` items (a drug given in thousands of cases would otherwise
+    send megabytes no page can show), the full count kept and ``shown`` saying how many came."""
     from casegraph.explore import explore as neighbourhood
-    from casegraph.explore import score_series
 
     if depth not in (1, 2, 3):
         raise UsageError("depth must be 1, 2 or 3")
     found = neighbourhood(store, term, depth)
     data = json.loads(found.to_json())
-    data["scores"] = score_series(store, found.entity.iri)
+    for section in data["sections"].values():
+        section["total"] = len(section["items"])
+        section["items"] = section["items"][:limit]
+        section["shown"] = len(section["items"])
+    data["scoresTotal"] = len(data["scores"])
+    data["scores"] = data["scores"][:limit]
     return json_reply(data)
 
 

@@ -52,13 +52,13 @@ _JOINED = {"detail": "; ", "condition": "; ", "source": "; ", "cited": "; ", "qu
            "leadsTo": " "}
 
 
-def _rows(store: GraphStore, name: str) -> list[dict[str, Any]]:
+def _rows(store: GraphStore, name: str, **bindings: ox.Literal) -> list[dict[str, Any]]:
     """A network query's rows in one fixed order, each joined value's parts sorted and empty parts dropped
     (a joined value with no parts left is absent): SPARQL leaves both the row order and GROUP_CONCAT's order
     open, the queries join "" for a missing part, and the first label seen, the edge order and so the paths
     chosen between equals must not depend on the store answering."""
     rows = []
-    for row in store.select(resources.internal_query(name)):
+    for row in store.select(resources.internal_query(name), **bindings):
         fixed: dict[str, Any] = {}
         for key, term in row.items():
             if key in _JOINED and isinstance(term, ox.Literal):
@@ -73,6 +73,17 @@ def _rows(store: GraphStore, name: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: sorted((k, v.value if isinstance(v, ox.Literal) else str(v)) for k, v in r.items()))
 
 
+def network_of(store: GraphStore, *, cases: bool = True) -> nx.MultiDiGraph:
+    """:func:`build_network`, kept on a read-only store: a snapshot never changes, and the web server's
+    workers explore the same snapshot many times (the case edges of 10,000 cases take seconds to read)."""
+    if not getattr(store, "read_only", False):
+        return build_network(store, cases=cases)
+    kept: dict[bool, nx.MultiDiGraph] = store.__dict__.setdefault("_networks", {})
+    if cases not in kept:
+        kept[cases] = build_network(store, cases=cases)
+    return kept[cases]
+
+
 def build_network(store: GraphStore, *, cases: bool = True) -> nx.MultiDiGraph:
     """The whole network of ``store``; ``cases=False`` leaves case nodes (and their edges) out.
 
@@ -85,7 +96,7 @@ def build_network(store: GraphStore, *, cases: bool = True) -> nx.MultiDiGraph:
     kinds: dict[str, tuple[int, str]] = {}
     labels: dict[str, str] = {}
     shorts: dict[str, str] = {}
-    for row in _rows(store, "network-nodes.rq"):
+    for row in _rows(store, "network-nodes.rq", withCases=ox.Literal(cases)):
         iri, kind, rank = row["node"].value, row["kind"].value, int(row["rank"].value)
         if iri not in kinds or rank < kinds[iri][0]:
             kinds[iri] = (rank, kind)
@@ -112,7 +123,8 @@ def build_network(store: GraphStore, *, cases: bool = True) -> nx.MultiDiGraph:
         for row in _rows(store, "network-outcomes.rq"):
             outcomes.setdefault((row["case"].value, row["drug"].value), []).append(row["text"].value)
 
-    for row in _rows(store, "network-structural.rq"):
+    edges = _rows(store, "network-structural.rq") + (_rows(store, "network-case-edges.rq") if cases else [])
+    for row in edges:
         s, o = row["s"].value, row["o"].value
         if not (add_node(s) and add_node(o)):
             continue

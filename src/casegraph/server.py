@@ -309,20 +309,45 @@ async def run_stored(request: Request) -> Response:
     fmt = params.pop("format", None) or ("csv" if "text/csv" in request.headers.get("accept", "") else "json")
     if fmt not in ("json", "csv"):
         return _error(400, f"format must be json or csv; got {fmt!r}")
+    return await _cached(request, ("stored", name, tuple(sorted(params.items())), fmt), "stored",
+                         {"name": name, "params": params, "fmt": fmt, "cap": _settings(request).max_rows})
+
+
+async def _cached(request: Request, what: tuple[Any, ...], job: str, kwargs: Mapping[str, Any]) -> Response:
+    """A read-only job's answer, kept until the next write (answers change only when one lands). Requests
+    for an answer being computed wait for it rather than compute it again: fifty clients opening the same
+    page cost one query."""
     backend = _backend(request)
-    key = (backend.generation, name, tuple(sorted(params.items())), fmt)
+    key = (backend.generation, *what)
     cache: OrderedDict[Any, Reply] = request.app.state.cache
+    pending: dict[Any, asyncio.Future[Reply]] = request.app.state.pending
     if key in cache:
         cache.move_to_end(key)
         hit = _response(cache[key])
         hit.headers["X-Casegraph-Cache"] = "hit"
         return hit
+    if key in pending:
+        try:
+            shared = _response(await asyncio.shield(pending[key]))
+        except Exception as exc:  # the request computing it failed; say so rather than pile on
+            return _error(503, f"the server is busy: {exc}", {"Retry-After": "5"})
+        shared.headers["X-Casegraph-Cache"] = "hit"
+        return shared
+    future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+    pending[key] = future
     try:
-        reply = await backend.run("stored", {"name": name, "params": params, "fmt": fmt,
-                                             "cap": _settings(request).max_rows})
+        reply = await backend.run(job, kwargs)
     except Busy as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: waiters, if any, get it too
         return _error(503, f"the server is busy: {exc}", {"Retry-After": "5"})
-    if reply.status == 200 and key[0] == backend.generation:  # answers change only when a write lands
+    except BaseException:
+        future.cancel()
+        raise
+    finally:
+        pending.pop(key, None)
+    future.set_result(reply)
+    if reply.status == 200 and key[0] == backend.generation:
         cache[key] = reply
         while len(cache) > 512:
             cache.popitem(last=False)
@@ -334,7 +359,7 @@ async def search(request: Request) -> Response:
     limit = request.query_params.get("limit", "20")
     if not limit.isdigit() or not 1 <= int(limit) <= 200:
         return _error(400, "limit must be a whole number from 1 to 200")
-    return await _run(request, "search", {"q": q, "limit": int(limit)})
+    return await _cached(request, ("search", q, int(limit)), "search", {"q": q, "limit": int(limit)})
 
 
 async def explore(request: Request) -> Response:
@@ -344,7 +369,7 @@ async def explore(request: Request) -> Response:
         return _error(400, "give a term: a drug, target, mechanism, disease or case (label, CURIE or IRI)")
     if depth not in ("1", "2", "3"):
         return _error(400, "depth must be 1, 2 or 3")
-    return await _run(request, "explore", {"term": term, "depth": int(depth)})
+    return await _cached(request, ("explore", term, int(depth)), "explore", {"term": term, "depth": int(depth)})
 
 
 async def _document(request: Request) -> tuple[bytes, str] | Response:
@@ -459,5 +484,6 @@ def create_app(settings: Settings, backend: Backend | None = None) -> Starlette:
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.cache = OrderedDict()
+    app.state.pending = {}
     app.state.on_ready = None
     return app
