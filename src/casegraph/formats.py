@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
 
 import pyoxigraph as ox
 
 from casegraph.namespaces import curie
+from casegraph.protocol import json_term
 from casegraph.queries import QueryResult
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json")
@@ -21,26 +21,13 @@ def shorten(iri: str) -> str:
     return curie(iri, skip=("rdf", "xsd", "owl")) or iri
 
 
-def _json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, Any]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out: dict[str, Any] = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-        out["datatype"] = term.datatype.value
-    return out
-
-
 def to_sparql_json(result: QueryResult) -> str:
     """SPARQL 1.1 Query Results JSON Format."""
     if result.boolean is not None:
         return json.dumps({"head": {}, "boolean": result.boolean}, indent=2)
     body = {
         "head": {"vars": result.variables},
-        "results": {"bindings": [{k: _json_term(v) for k, v in row.items()} for row in result.terms]},
+        "results": {"bindings": [{k: json_term(v) for k, v in row.items()} for row in result.terms]},
     }
     return json.dumps(body, indent=2, ensure_ascii=False)
 
