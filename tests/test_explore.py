@@ -158,6 +158,8 @@ def test_explore_depth_and_graph_formats(store_path: Path, tmp_path: Path) -> No
     data = json.loads(out)
     assert data["sections"]["claims"]["group"] == "claims"
     assert {e["relation"] for e in data["network"]["edges"]} >= {"drives", "decreases", "participates in"}
+    nodes = {n["id"] for n in data["network"]["nodes"]}
+    assert all(e["source"] in nodes and e["target"] in nodes for e in data["network"]["edges"])  # ends are nodes
     target = tmp_path / "il31.graphml"
     code, _ = run(explore_cmd, "IL-31", "--format", "graphml", "-o", str(target), "--store", str(store_path))
     graph = nx.read_graphml(target)

@@ -371,6 +371,8 @@ def test_submission_needs_the_token_and_lands_whole(server: LiveServer) -> None:
     assert server.get("/healthz").json()["generation"] == before + 1
     ask = f'ASK {{ ?case a <{CG}Case> ; <http://www.w3.org/2000/01/rdf-schema#label> "Scored patient (test document)" }}'
     assert server.get("/sparql", params={"query": ask}).json()["boolean"] is True  # readers see the new snapshot
+    found = server.get("/api/search", params={"q": "scored pat"}).json()
+    assert [(e["label"], e["kind"]) for e in found] == [("Scored patient (test document)", "case")]
     r = server.post("/api/submissions", content=body, headers=auth)
     assert r.status_code == 200 and r.json()["summary"]["duplicate"] == 1
     # a non-conforming document is refused and leaves the graph as it was

@@ -101,9 +101,11 @@ class Neighbourhood:
             "scores": self.scores,
         }
         if self.network is not None:
+            # an edge's "source" is its end node; the documents stating it are its "documents"
             data["network"] = {
-                "nodes": [{"id": n, **d} for n, d in self.network.nodes(data=True)],
-                "edges": [{"source": s, "target": o, **d} for s, o, d in self.network.edges(data=True)],
+                "nodes": [{"id": n, **d, "kind": d.get("type", "entity")} for n, d in self.network.nodes(data=True)],
+                "edges": [{**{("documents" if k == "source" else k): v for k, v in d.items()}, "source": s, "target": o}
+                          for s, o, d in self.network.edges(data=True)],
             }
         return json.dumps(data, indent=2, ensure_ascii=False)
 

@@ -100,6 +100,11 @@ def search(store: GraphStore, text: str, limit: int = 20) -> list[Entity]:
                 found[iri] = describe(store, iri)
         if len(found) >= limit:
             break
+    if len(found) < limit:  # submitted cases are not in the name index
+        for row in store.select(resources.internal_query("search-cases.rq"), text=ox.Literal(text.strip().lower())):
+            iri = row["entity"].value
+            if iri not in found:
+                found[iri] = Entity(iri, row["label"].value, row["kind"].value)
     return list(found.values())[:limit]
 
 
