@@ -4,7 +4,9 @@ synthetic cases. Prints a table of figures and ratios from this one run.
 For each graph a real ``casegraph serve`` process is started on 127.0.0.1 (``--workers`` query workers,
 the default 30 s time limit). Then:
 
-- *baseline*: one client sends each request of the mix once, in turn (twice; the second pass is timed);
+- *first answers*: one client sends each request of the mix once, in turn: the answers are computed (stored
+  queries, explore and search are then kept by the server until a write);
+- *baseline*: the same again (the one-client latency of a warm server);
 - *load*: ``--clients`` clients (default 50) send the mix round and round for ``--seconds`` (default 60),
   each waiting for its answer before sending the next request.
 
@@ -125,7 +127,8 @@ async def drive(base: str, requests: list[tuple[str, str, dict[str, str]]], clie
 
 def _quantiles(values: list[float]) -> dict[str, float]:
     if len(values) < 2:
-        return {"p50": values[0] * 1000 if values else 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0, "n": len(values)}
+        one = values[0] * 1000 if values else 0.0
+        return {"p50": one, "p95": one, "p99": one, "max": one, "n": len(values)}
     q = statistics.quantiles(values, n=100, method="inclusive")
     return {"p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000, "max": max(values) * 1000, "n": len(values)}
 
@@ -136,11 +139,11 @@ def run_size(work: Path, size: str, args: argparse.Namespace) -> dict[str, Any]:
     path = make_store(work, size)
     requests = mix()
     with live_server(path, args=["--workers", str(args.workers)], startup=600) as server:
-        asyncio.run(drive(server.url, requests, 1, None))  # warm: first answers, caches
+        cold = asyncio.run(drive(server.url, requests, 1, None))  # first answers: computed, then kept until a write
         baseline = asyncio.run(drive(server.url, requests, 1, None))
         print(f"[{size}] {args.clients} clients for {args.seconds:g} s ...", flush=True)
         load = asyncio.run(drive(server.url, requests, args.clients, args.seconds))
-    return {"size": size, "baseline": baseline, "load": load}
+    return {"size": size, "cold": cold, "baseline": baseline, "load": load}
 
 
 def print_table(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
@@ -156,11 +159,14 @@ def print_table(results: list[dict[str, Any]], args: argparse.Namespace) -> None
                        f"{load['all']['p95']:.1f}", f"{load['all']['p99']:.1f}", f"{load['all']['max']:.0f}",
                        load["cached"], f"{base['all']['p50']:.1f}", f"{load['all']['p50'] / base['all']['p50']:.1f}x"])
     print(table)
-    kinds = PrettyTable(["graph", "request kind", "n", "p50 ms", "p95 ms", "p99 ms", "1-client p50 ms"])
+    kinds = PrettyTable(["graph", "request kind", "n", "p50 ms", "p95 ms", "p99 ms", "1-client p50 ms",
+                         "first answer: p50 ms", "max ms"])
     for r in results:
         for kind, q in r["load"]["by_kind"].items():
             base = r["baseline"]["by_kind"].get(kind, {}).get("p50", 0.0)
-            kinds.add_row([r["size"], kind, q["n"], f"{q['p50']:.1f}", f"{q['p95']:.1f}", f"{q['p99']:.1f}", f"{base:.1f}"])
+            cold = r["cold"]["by_kind"].get(kind, {})
+            kinds.add_row([r["size"], kind, q["n"], f"{q['p50']:.1f}", f"{q['p95']:.1f}", f"{q['p99']:.1f}", f"{base:.1f}",
+                           f"{cold.get('p50', 0.0):.1f}", f"{cold.get('max', 0.0):.0f}"])
     print(kinds)
     for r in results:
         if r["load"]["errors"]:

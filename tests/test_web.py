@@ -42,6 +42,13 @@ R000 = "https://w3id.org/casegraph/case/dupilumab-advanced-cancer/"
 SEED_CASES = ("22-year-old woman", "43-year-old man", "16-year-old boy", "54-year-old woman")
 CASE1_SOURCE = "Case report: dupilumab in two patients with advanced cancer"
 
+CGR = "https://w3id.org/casegraph/reference/"
+IL31, PRURITUS, IL31_ITCH_AXIS = CGR + "IL31", CGR + "pruritus", CGR + "il31-itch-axis"
+#: data/cases/dupilumab-dermatomyositis.ttl, :c-il31-drives-pruritus: cgr:IL31 cg:Drives cgr:pruritus, a hypothesis
+#: "statedIn :report", whose label is DM_REPORT, with the report's words DM_QUOTE.
+DM_REPORT = "Dupilumab for recalcitrant cutaneous dermatomyositis (SKIN 2021)"
+DM_QUOTE = "IL-31, a proposed driver of pruritus in DM"
+
 expect.set_options(timeout=20_000)
 
 
@@ -193,6 +200,32 @@ def node_point(page: Page, iri: str, kind: str) -> tuple[float, float]:
     raise AssertionError(f"the graph node of {iri} does not respond to the pointer")
 
 
+def edge_point(page: Page, source: str, target: str, relation: str) -> tuple[float, float]:
+    """Where on the page a network link can be clicked: a point on its line that the graph answers (its hover line
+    names the link; another link or a node may lie over the midpoint)."""
+    graph = page.get_by_test_id("graph")
+    graph.evaluate("(el) => el.scrollIntoView({ block: 'center' })")
+    hover = page.locator("#graph-hover")
+    for attempt in range(20):
+        ends = page.evaluate("""([source, target, relation]) => {
+            const e = window.casegraphExplorer.graph().edges().filter((e) =>
+              e.source().id() === source && e.target().id() === target && e.data("relation") === relation)[0];
+            return { from: e.renderedSourceEndpoint(), to: e.renderedTargetEndpoint(),
+                     names: [e.source().data("full"), e.target().data("full")] };
+          }""", [source, target, relation])
+        box = graph.bounding_box()
+        assert box is not None
+        t = (0.5, 0.4, 0.6, 0.3, 0.7)[attempt % 5]
+        x = box["x"] + ends["from"]["x"] + t * (ends["to"]["x"] - ends["from"]["x"])
+        y = box["y"] + ends["from"]["y"] + t * (ends["to"]["y"] - ends["from"]["y"])
+        page.mouse.move(box["x"] + 4, box["y"] + 4)
+        page.mouse.move(x, y)
+        if f"{ends['names'][0]} — {relation} → {ends['names'][1]}" in (hover.text_content() or ""):
+            return x, y
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the link {source} {relation} {target} does not respond to the pointer")
+
+
 def test_stored_query_lists_the_seed_cases(page: Page, server: LiveServer) -> None:
     run_stored(page, server, "cases-by-drug", drug="dupilumab")
     expect(page.get_by_test_id("query-text")).to_have_value(re.compile(r"SELECT \?case \?caseLabel"))
@@ -314,6 +347,63 @@ def test_explore_target_then_drug_then_case(page: Page, server: LiveServer, requ
     page.mouse.click(x, y)
     expect(page).to_have_url(re.compile(r"#/case/https%3A%2F%2Fw3id\.org%2Fcasegraph%2Fcase%2Fdupilumab-advanced-cancer%2Fcase1$"))
     expect(page.get_by_test_id("case-title")).to_contain_text("22-year-old woman")
+
+
+def test_explore_network_at_depth_two(page: Page, server: LiveServer, request: pytest.FixtureRequest) -> None:
+    """IL-31 two hops out: the network the server sent, drawn with its claims dashed, each link's report on a click."""
+    # what IL-31 is linked to directly (the depth-1 view): its claims and its mechanism
+    near = server.get("/api/explore", params={"term": "IL-31", "depth": "1"}).json()
+    depth1 = {item["iri"] for section in near["sections"].values() for item in section["items"]} | {IL31}
+    open_app(page, server, "explore/IL-31")
+    expect(page.get_by_test_id("entity-title")).to_contain_text("interleukin-31")  # targets-mechanisms.ttl: IL-31 is its synonym
+    graph = page.get_by_test_id("graph")
+    expect(graph).to_have_attribute("aria-label", re.compile(r"Network of interleukin-31: \d+ entities in \d+ sections"))
+    expect(page.get_by_test_id("graph-details")).to_be_hidden()  # depth 1 keeps its section picture
+    shown1 = int(graph.get_attribute("data-nodes") or 0)
+
+    page.get_by_test_id("depth").select_option("2")
+    expect(page).to_have_url(re.compile(r"#/explore/IL-31\?depth=2$"))
+    expect(graph).to_have_attribute("aria-label", re.compile(r"Network of interleukin-31: \d+ entities within 2 hops"))
+    net = page.evaluate("""() => { const cy = window.casegraphExplorer.graph();
+        return { nodes: cy.nodes().map((n) => ({ id: n.id(), kind: n.data("kind"), label: n.data("full") })),
+                 edges: cy.edges().map((e) => ({ source: e.source().id(), target: e.target().id(),
+                                                 relation: e.data("relation"), kind: e.data("kind"),
+                                                 line: e.style("line-style"), label: e.style("label") })) }; }""")
+    nodes = {n["id"]: n for n in net["nodes"]}
+    assert len(nodes) > max(len(depth1), shown1), (len(nodes), len(depth1), shown1)
+    # diseases.ttl: cgr:pruritus a cg:Phenotype, "pruritus"; two hops out, report 000's case 1 "has finding" pruritus
+    assert (nodes[PRURITUS]["kind"], nodes[PRURITUS]["label"]) == ("phenotype", "pruritus")
+    assert nodes[R000 + "case1"]["kind"] == "case"
+    drives = [e for e in net["edges"] if (e["source"], e["target"], e["relation"]) == (IL31, PRURITUS, "drives")]
+    assert len(drives) == 1, drives
+    assert (drives[0]["kind"], drives[0]["line"], drives[0]["label"]) == ("claim", "dashed", "drives")
+    # targets-mechanisms.ttl: cgr:IL31 cg:participatesIn cgr:il31-itch-axis, a structural fact drawn solid
+    axis = [e for e in net["edges"] if (e["source"], e["target"]) == (IL31, IL31_ITCH_AXIS)]
+    assert [(e["relation"], e["kind"], e["line"]) for e in axis] == [("participates in", "structural", "solid")]
+    assert all(e["source"] in nodes and e["target"] in nodes for e in net["edges"])
+
+    details = page.get_by_test_id("graph-details")
+    expect(details).to_be_visible()
+    # a click on pruritus lists its links; the one from IL-31 names the report that says so, in its words
+    x, y = node_point(page, PRURITUS, "phenotype")
+    page.mouse.click(x, y)
+    expect(details.get_by_test_id("detail-title")).to_have_text("pruritus")
+    link = details.get_by_test_id("detail-link").filter(has_text="drives").filter(has_text="interleukin-31")
+    expect(link).to_have_count(1)
+    expect(link).to_contain_text(DM_REPORT)
+    expect(link).to_contain_text(DM_QUOTE)
+    expect(link).to_contain_text("hypothesis")
+    snapshot(page, request, "pruritus")
+
+    # a click on the link itself: the claim, its evidence level, the report and its words
+    x, y = edge_point(page, IL31, PRURITUS, "drives")
+    page.mouse.click(x, y)
+    expect(details.get_by_test_id("detail-title")).to_have_text(re.compile(r"interleukin-31\s*drives\s*pruritus"))
+    expect(details).to_contain_text(DM_QUOTE)
+    expect(details).to_contain_text("hypothesis")
+    expect(details).to_contain_text("dermatomyositis")  # cg:inCondition cgr:dermatomyositis
+    expect(details.get_by_test_id("detail-documents")).to_have_text(f"Source: {DM_REPORT}")
+    assert page.evaluate("() => window.casegraphExplorer.graph().edges(':selected').map((e) => e.data('relation'))") == ["drives"]
 
 
 def test_case_page_shows_patient_outcomes_chart_and_sources(page: Page, server: LiveServer) -> None:

@@ -85,7 +85,10 @@ def serve(host: str, port: int, store_path: StoreSpec, workers: int, timeout: fl
 
     app.state.on_ready = ready
     config = uvicorn.Config(app, log_level="warning", access_log=access_log, lifespan="on",
-                            h11_max_incomplete_event_size=256 * 1024, timeout_graceful_shutdown=5)
+                            h11_max_incomplete_event_size=256 * 1024, timeout_graceful_shutdown=5,
+                            # longer than clients keep idle connections (httpx: 5 s), so that the server never
+                            # closes one just as a client sends on it (seen as a dropped request under load)
+                            timeout_keep_alive=75)
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     if not server.started:

@@ -368,8 +368,10 @@
   const KIND_COLOURS = {
     drug: "#2563eb", "drug class": "#60a5fa", target: "#7c3aed", mechanism: "#059669", pathway: "#059669",
     disease: "#dc2626", phenotype: "#ea580c", case: "#0e7490", report: "#475569", claim: "#b45309",
-    outcome: "#16a34a", score: "#64748b", section: "#e2e8f0", other: "#94a3b8",
+    outcome: "#16a34a", score: "#64748b", "cell type": "#db2777", section: "#e2e8f0", other: "#94a3b8",
   };
+  /** Link colours in the network: a report's claim (dashed) and a structural fact (solid). */
+  const LINK_COLOURS = { claim: "#c2410c", structural: "#475569" };
   /** The kind of a section's items, for colours and for what a click does. */
   const SECTION_KINDS = {
     targets: "target", mechanisms: "mechanism", "mechanisms named in claims": "mechanism", "has part": "mechanism",
@@ -379,12 +381,139 @@
     outcomes: "outcome", scores: "score", "score changes": "case", report: "report",
   };
   const GRAPH_SECTION_LIMIT = 8;
+  const MAX_DEPTH = 3;
+  /** The centre's links carry their relation as a label when there are at most this many; others on hover. */
+  const CENTRE_LABEL_LIMIT = 14;
+  /** Network labels are cut to this many characters: along a radius, and level (the whole name is on hover). */
+  const RADIAL_LABEL = 22, LEVEL_LABEL = 30;
 
   const colour = (kind) => KIND_COLOURS[kind] || KIND_COLOURS.other;
   const short = (text, n = 38) => (text.length > n ? text.slice(0, n - 1) + "…" : text);
+  /** The parts of a value the server joined (documents "; ", quotes " | ", case IRIs " "), empty parts dropped. */
+  const splitJoined = (value, sep) => String(value || "").split(sep).map((p) => p.trim()).filter(Boolean);
+
+  /**
+   * A radial tree: the centre in the middle, the entities one hop away on the first ring, two hops on the second…
+   * Each entity gets a sector of its ring in proportion to the entities it leads to on the rings beyond, so an
+   * entity's neighbours further out sit just beyond it.  Returns {id: {x, y, angle, ring, radial}}, radial when
+   * the entity's ring is crowded enough to need its labels along the radius.
+   */
+  function radialLayout(centre, ids, edges, sortKey, labelOf) {
+    const adjacent = new Map(ids.map((id) => [id, new Set()]));
+    for (const e of edges) {
+      adjacent.get(e.source).add(e.target);
+      adjacent.get(e.target).add(e.source);
+    }
+    const order = (a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0);
+    const ring = new Map([[centre, 0]]);
+    const children = new Map(ids.map((id) => [id, []]));
+    const rings = [[centre]];
+    for (;;) { // breadth first, links followed either way; each entity hangs under the first that reaches it
+      const next = [];
+      for (const a of rings[rings.length - 1]) {
+        for (const b of [...adjacent.get(a)].sort(order)) {
+          if (ring.has(b)) continue;
+          ring.set(b, rings.length);
+          children.get(a).push(b);
+          next.push(b);
+        }
+      }
+      if (!next.length) break;
+      rings.push(next);
+    }
+    const stray = ids.filter((id) => !ring.has(id)).sort(order); // not linked to the centre: an outer ring of their own
+    if (stray.length) {
+      for (const id of stray) { ring.set(id, rings.length); children.get(centre).push(id); }
+      rings.push(stray);
+    }
+    const weight = new Map();
+    const weigh = (id) => {
+      const w = Math.max(1, children.get(id).reduce((sum, c) => sum + weigh(c), 0));
+      weight.set(id, w);
+      return w;
+    };
+    weigh(centre);
+    // the first ring's entities get at least a fair part of the circle, so that few-linked ones are not crowded
+    const firstRing = children.get(centre), least = weight.get(centre) / Math.max(1, 2 * firstRing.length);
+    for (const id of firstRing) weight.set(id, Math.max(weight.get(id), least));
+    weight.set(centre, firstRing.reduce((sum, id) => sum + weight.get(id), 0) || 1);
+    const angle = new Map([[centre, 0]]);
+    const place = (id, from, span) => { // the sector [from, from + span) is id's; its children share it by weight
+      const used = children.get(id).reduce((sum, c) => sum + weight.get(c), 0);
+      let at = from + span * (1 - used / weight.get(id)) / 2; // centred in the sector when they fill only part of it
+      for (const c of children.get(id)) {
+        const share = span * weight.get(c) / weight.get(id);
+        angle.set(c, at + share / 2);
+        place(c, at, share);
+        at += share;
+      }
+    };
+    place(centre, 0, 2 * Math.PI);
+    // turn the picture so that the widest gap of the first ring is below the centre, where its label is
+    const first = firstRing.map((id) => angle.get(id)).sort((a, b) => a - b);
+    let turn = Math.PI / 2 - (first.length ? first[0] + Math.PI : 0);
+    for (let i = 0, widest = 0; i < first.length; i++) {
+      const next = i + 1 < first.length ? first[i + 1] : first[0] + 2 * Math.PI;
+      if (next - first[i] > widest) { widest = next - first[i]; turn = Math.PI / 2 - (first[i] + next) / 2; }
+    }
+    for (const [id, a] of angle) angle.set(id, a + turn);
+    // a crowded ring has its labels along the radius (and the next ring further out, past them); a sparse one has
+    // them level, unless two of those would overlap
+    const radial = rings.map((members, k) => k > 0 && members.length > 8);
+    const minGap = rings.map((members) => {
+      const angles = members.map((id) => angle.get(id)).sort((a, b) => a - b);
+      let gap = 2 * Math.PI;
+      for (let i = 0; i + 1 < angles.length; i++) gap = Math.min(gap, angles[i + 1] - angles[i]);
+      if (angles.length > 1) gap = Math.min(gap, angles[0] + 2 * Math.PI - angles[angles.length - 1]);
+      return gap;
+    });
+    const radii = () => {
+      const radius = [0];
+      for (let k = 1; k < rings.length; k++) {
+        const spacing = radial[k] ? 19 : 44; // a radial label needs a line of text; a level one more
+        const step = k === 1 ? 120 : radial[k - 1] ? 210 : 130;
+        radius.push(Math.max(radius[k - 1] + step, spacing / minGap[k]));
+      }
+      return radius;
+    };
+    const at = (id, radius) => { // rings a little flattened: the picture is wider than high
+      const k = ring.get(id);
+      return { x: Math.cos(angle.get(id)) * radius[k], y: Math.sin(angle.get(id)) * radius[k] * 0.85 };
+    };
+    let radius = radii();
+    for (let k = 1; k < rings.length; k++) {
+      if (radial[k]) continue;
+      const boxes = rings[k].map((id) => { // a level label: centred above (upper half) or below the node
+        const { x, y } = at(id, radius), width = Math.min(labelOf(id).length, LEVEL_LABEL) * 7.6;
+        return { left: x - width / 2, right: x + width / 2, top: y < 0 ? y - 30 : y + 8, bottom: y < 0 ? y - 8 : y + 30 };
+      });
+      const overlap = boxes.some((a, i) => boxes.some((b, j) => j > i && a.left < b.right && b.left < a.right &&
+                                                                  a.top < b.bottom && b.top < a.bottom));
+      if (overlap) { radial[k] = true; radius = radii(); }
+    }
+    const positions = {};
+    for (const [id, k] of ring) {
+      const { x, y } = at(id, radius);
+      positions[id] = { x, y, angle: Math.atan2(y, x), ring: k, radial: radial[k] };
+    }
+    return positions;
+  }
+
+  /**
+   * Where a network node's label goes: on a crowded ring along the radius, outwards; on a sparse one level, above
+   * the node in the upper half and below it in the lower (beside it, it would run into the next ring).
+   */
+  function labelPlacement(pos) {
+    const c = Math.cos(pos.angle), s = Math.sin(pos.angle), right = c >= -1e-9, GAP = 11;
+    if (!pos.radial) return { halign: "center", valign: s < 0 ? "top" : "bottom", mx: 0, my: s < 0 ? -2 : 2, rot: 0 };
+    // the anchor is the label's near end, GAP beyond the node on its radius; the text runs outwards from there
+    return { halign: right ? "right" : "left", valign: "center", mx: c * GAP + (right ? -7 : 7), my: s * GAP,
+             rot: right ? pos.angle : pos.angle - Math.PI };
+  }
 
   const Graph = {
     cy: null,
+    network: null, // depth ≥ 2: {nodes: Map id → server node, edges: [server edge], centre}
 
     /**
      * Centre + one box per section, laid out as a mind map: the boxes stacked in two columns left and right of
@@ -431,32 +560,43 @@
       return [...nodes, ...edges];
     },
 
-    /** The network within N hops (depth ≥ 2), when the server sent one with usable edges. */
+    /**
+     * The network within N hops (depth ≥ 2) as the server sent it: nodes {id, label, kind, short}, edges {source,
+     * target (node ids), relation, kind "claim"|"structural", documents, evidence, quote…}.  Null without usable edges.
+     */
     fromNetwork(data) {
       const net = data.network;
       if (!net || !Array.isArray(net.nodes) || !Array.isArray(net.edges)) return null;
-      const ids = new Set(net.nodes.map((n) => n.id));
-      const edges = net.edges.filter((e) => ids.has(e.source) && ids.has(e.target));
-      if (!edges.length) return null;
-      const hops = new Map([[data.entity.iri, 0]]); // breadth-first, ignoring direction: the rings of the layout
-      for (let frontier = [data.entity.iri]; frontier.length;) {
-        const next = [];
-        for (const e of edges) {
-          for (const [a, b] of [[e.source, e.target], [e.target, e.source]]) {
-            if (frontier.includes(a) && !hops.has(b)) { hops.set(b, hops.get(a) + 1); next.push(b); }
-          }
-        }
-        frontier = next;
-      }
-      const nodes = net.nodes.map((n) => ({
-        data: { id: n.id, iri: n.id, label: short(display(n.short || n.label || n.id), 30), full: n.label || n.id,
-                kind: n.kind || n.type || "other", hop: hops.get(n.id) ?? 9 },
-        classes: n.id === data.entity.iri ? "centre" : "",
-      }));
-      return [...nodes, ...edges.map((e, i) => ({ // labels appear on hover: 150 labelled edges are unreadable
-        data: { id: `e${i}`, source: e.source, target: e.target, label: e.relation || "" },
-        classes: e.kind === "claim" ? "net claim" : "net",
-      }))];
+      const nodes = new Map(net.nodes.filter((n) => n && typeof n.id === "string").map((n) => [n.id, n]));
+      const centre = data.entity.iri;
+      const edges = net.edges.filter((e) => e && nodes.has(e.source) && nodes.has(e.target));
+      if (!edges.length || !nodes.has(centre)) return null;
+      const kindOf = (id) => nodes.get(id).kind || nodes.get(id).type || "other";
+      const labelOf = (id) => nodes.get(id).label || compact(id);
+      const shownLabel = (id) => display(nodes.get(id).short || labelOf(id));
+      const positions = radialLayout(centre, [...nodes.keys()], edges, (id) => `${kindOf(id)}\u0000${labelOf(id).toLowerCase()}`,
+                                     shownLabel);
+      const centreLinks = edges.filter((e) => e.source === centre || e.target === centre).length;
+      this.network = { nodes, edges, centre };
+      const elements = [...nodes.values()].map((n) => {
+        const pos = positions[n.id];
+        return {
+          data: { id: n.id, iri: n.id, label: short(shownLabel(n.id), pos.radial ? RADIAL_LABEL : LEVEL_LABEL), full: labelOf(n.id),
+                  kind: kindOf(n.id), hop: pos.ring, ...labelPlacement(pos) },
+          position: { x: pos.x, y: pos.y },
+          classes: n.id === centre ? "net centre" : "net",
+        };
+      });
+      edges.forEach((e, i) => {
+        const kind = e.kind === "claim" ? "claim" : "structural";
+        const labelled = centreLinks <= CENTRE_LABEL_LIMIT && (e.source === centre || e.target === centre);
+        elements.push({
+          data: { id: `e${i}`, index: i, source: e.source, target: e.target, relation: e.relation || "", label: e.relation || "",
+                  kind, evidence: e.evidence || "" },
+          classes: `net ${kind}${labelled ? " labelled" : ""}`,
+        });
+      });
+      return elements;
     },
 
     style() {
@@ -465,9 +605,14 @@
           "background-color": (n) => colour(n.data("kind")), label: "data(label)", "font-size": 12, color: "#1e293b",
           "text-valign": "center", "text-halign": "right", "text-margin-x": 6, width: 14, height: 14,
           "font-family": "system-ui, sans-serif" } },
+        { selector: "node.net", style: {
+          "text-halign": (n) => n.data("halign"), "text-valign": (n) => n.data("valign"), "text-margin-x": (n) => n.data("mx"), "text-margin-y": (n) => n.data("my"),
+          "text-rotation": (n) => n.data("rot"), "font-size": 14, "border-width": 1.5, "border-color": "#ffffff",
+          "text-background-color": "#ffffff", "text-background-opacity": 0.75, "text-background-padding": 1,
+          "min-zoomed-font-size": 5 } },
         { selector: "node.centre", style: {
           width: 40, height: 40, "font-size": 15, "font-weight": "bold", "border-width": 3, "border-color": "#0f172a",
-          "text-valign": "bottom", "text-halign": "center", "text-margin-x": 0, "text-margin-y": 6,
+          "text-valign": "bottom", "text-halign": "center", "text-margin-x": 0, "text-margin-y": 6, "text-rotation": 0,
           "text-background-color": "#ffffff", "text-background-opacity": 0.9, "text-background-padding": 3 } },
         { selector: "node.group", style: {
           "background-color": "#f8fafc", "background-opacity": 1, "border-color": "#cbd5e1", "border-width": 1, shape: "round-rectangle",
@@ -480,9 +625,17 @@
           label: "data(label)", "font-size": 11, color: "#475569", "text-rotation": "autorotate", "text-background-color": "#ffffff",
           "text-background-opacity": 0.9, "text-background-padding": 2 } },
         { selector: "edge.claim", style: { "line-style": "dashed" } },
-        { selector: "edge.net", style: { label: "", width: 1, opacity: 0.55 } },
-        { selector: "edge.net.focus", style: { label: "data(label)", width: 2, opacity: 1, "line-color": "#0e7490", "target-arrow-color": "#0e7490" } },
-        { selector: ".faded", style: { opacity: 0.12 } },
+        { selector: "edge.net", style: {
+          label: "", width: 1.2, opacity: 0.45, "arrow-scale": 0.8, "line-color": LINK_COLOURS.structural,
+          "target-arrow-color": LINK_COLOURS.structural, "control-point-step-size": 22 } },
+        { selector: "edge.net.claim", style: {
+          "line-style": "dashed", "line-dash-pattern": [6, 3], "line-color": LINK_COLOURS.claim, "target-arrow-color": LINK_COLOURS.claim } },
+        { selector: "edge.net.labelled", style: { label: "data(label)", opacity: 0.9, width: 1.6, color: "#334155" } },
+        { selector: "edge.net.focus", style: { label: "data(label)", width: 2.2, opacity: 1, color: "#0f172a", "z-index": 9 } },
+        { selector: "edge.net:selected", style: {
+          label: "data(label)", width: 3.5, opacity: 1, "line-color": "#0e7490", "target-arrow-color": "#0e7490", color: "#0f172a",
+          "font-weight": "bold", "z-index": 10 } },
+        { selector: ".faded", style: { opacity: 0.16 } },
         { selector: "node:selected", style: { "border-width": 3, "border-color": "#f59e0b" } },
       ];
     },
@@ -490,43 +643,195 @@
     render(container, data, onNode) {
       if (this.cy) this.cy.destroy();
       this.cy = null;
+      this.network = null;
+      const body = container.parentElement, details = $("graph-details");
       if (typeof window.cytoscape !== "function") {
+        body.classList.remove("with-details");
+        details.hidden = true;
         container.replaceChildren(el("p", { class: "muted", text: "The graph library did not load." }));
         return;
       }
       container.replaceChildren();
       const network = data.depth > 1 ? this.fromNetwork(data) : null;
       const elements = network || this.fromSections(data);
+      body.classList.toggle("with-details", Boolean(network)); // before cytoscape reads the container's size
+      details.hidden = !network;
       this.cy = window.cytoscape({
-        container, elements, style: this.style(), minZoom: 0.2, maxZoom: 3,
-        layout: network
-          ? { name: "concentric", animate: false, concentric: (n) => 10 - n.data("hop"), levelWidth: () => 1, minNodeSpacing: 26,
-              padding: 20, spacingFactor: 0.9 }
-          : { name: "preset", padding: 24 },
+        container, elements, style: this.style(), minZoom: 0.2, maxZoom: 3, layout: { name: "preset", padding: network ? 16 : 24 },
       });
       const shown = elements.filter((e) => e.data.iri && !e.data.source);
       container.setAttribute("aria-label", `Network of ${data.entity.label}: ${shown.length} entities` +
-        (network ? ` within ${data.depth} hops` : ` in ${new Set(shown.map((e) => e.data.section).filter(Boolean)).size} sections`) +
+        (network ? ` within ${data.depth} hops, ${elements.length - shown.length} links` : ` in ${new Set(shown.map((e) => e.data.section).filter(Boolean)).size} sections`) +
         "; the same links are listed below.");
       container.dataset.nodes = String(shown.length);
-      this.cy.on("tap", "node", (event) => onNode(event.target.data()));
-      this.cy.on("mouseover", "node", (event) => {
+      const kinds = elements.filter((e) => e.data.kind && !e.data.source && e.classes !== "more").map((e) => e.data.kind);
+      if (!network) {
+        $("graph-hover").textContent = "Click a node to explore it; click a case to open it.";
+        this.cy.on("tap", "node", (event) => onNode(event.target.data()));
+        this.cy.on("mouseover", "node", (event) => {
+          const d = event.target.data();
+          $("graph-hover").textContent = d.full ? `${d.full} (${d.kind})` : d.label;
+        });
+        legend(kinds, false);
+        return;
+      }
+      $("graph-hover").textContent = "Click a link or an entity for what the reports say; double-click an entity to explore it.";
+      const cy = this.cy;
+      cy.on("tap", "node", (event) => this.showNode(event.target.id(), data.depth));
+      cy.on("dbltap", "node", (event) => onNode(event.target.data()));
+      cy.on("tap", "edge", (event) => this.showEdge(event.target.data("index"), data.depth));
+      cy.on("tap", (event) => { if (event.target === cy) { cy.elements().unselect(); this.showNode(this.network.centre, data.depth, false); } });
+      cy.on("mouseover", "node", (event) => {
         const d = event.target.data();
-        $("graph-hover").textContent = d.full ? `${d.full} (${d.kind})` : d.label;
-        if (!network) return;
-        this.cy.elements().addClass("faded");
-        event.target.closedNeighborhood().removeClass("faded").addClass("focus");
+        $("graph-hover").textContent = `${d.full} (${d.kind}): ${event.target.connectedEdges().length} links`;
+        this.highlight(event.target.closedNeighborhood());
       });
-      this.cy.on("mouseout", "node", () => this.cy.elements().removeClass("faded focus"));
-      legend(elements.filter((e) => e.data.kind && !e.data.source && e.classes !== "more").map((e) => e.data.kind));
+      cy.on("mouseover", "edge", (event) => {
+        $("graph-hover").textContent = this.edgeText(this.network.edges[event.target.data("index")]);
+        this.highlight(event.target.union(event.target.connectedNodes()));
+      });
+      cy.on("mouseout", "node, edge", () => this.highlight(null));
+      cy.on("select unselect", () => this.highlight(null));
+      legend(kinds, true);
+      this.showNode(this.network.centre, data.depth, false);
+    },
+
+    /** Fade all but ``focus`` (hovered); with nothing hovered, all but the selected element and its ends. */
+    highlight(focus) {
+      const cy = this.cy;
+      if (!cy) return;
+      let keep = focus;
+      if (!keep) {
+        const selected = cy.$(":selected");
+        keep = selected.nonempty() ? (selected.isEdge() ? selected.union(selected.connectedNodes()) : selected.closedNeighborhood()) : null;
+      }
+      cy.batch(() => {
+        cy.elements().removeClass("faded focus");
+        if (keep) cy.elements().not(keep).addClass("faded");
+        if (keep) keep.edges().addClass("focus");
+      });
+    },
+
+    label(id) {
+      const node = this.network.nodes.get(id);
+      return node ? node.label || compact(id) : compact(id);
+    },
+
+    edgeText(e) {
+      const what = e.kind === "claim" ? `claim${e.evidence ? `, ${e.evidence}` : ""}` : "structural fact";
+      return `${this.label(e.source)} — ${e.relation} → ${this.label(e.target)} (${what})`;
+    },
+
+    /** Select an element in the picture as the details panel's own buttons do. */
+    select(id) {
+      const target = this.cy.getElementById(id);
+      this.cy.elements().unselect();
+      target.select();
+      return target;
+    },
+
+    entityLink(id, depth) {
+      const node = this.network.nodes.get(id);
+      const kind = node ? node.kind || node.type : "other";
+      const href = kind === "case" ? caseHref(id) : itemHref(id, kind);
+      const text = this.label(id);
+      const dot = el("span", { class: "dot", "aria-hidden": "true", style: { backgroundColor: colour(kind) } });
+      const name = href ? el("a", { href: kind === "case" ? href : `${href}?depth=${depth}`, title: id, text })
+                        : el("span", { title: id, text });
+      return el("span", { class: "entity-ref" }, dot, name);
+    },
+
+    /** What a link says and where it is from: documents, evidence, quotes, cited works, cases, outcomes. */
+    provenance(e) {
+      const quotes = splitJoined(e.quote, " | ");
+      const documents = splitJoined(e.documents, "; ");
+      const cited = splitJoined(e.cited, "; ");
+      const outcomes = splitJoined(e.outcomes, " | ");
+      const cases = splitJoined(e.cases, " ");
+      return [
+        e.claim_label ? el("p", { class: "detail-claim", text: e.claim_label }) : null,
+        e.detail ? el("p", { class: "item-detail", text: e.detail }) : null,
+        e.condition ? el("p", { class: "item-detail" }, "Condition: ", el("strong", { text: e.condition })) : null,
+        quotes.map((q) => el("blockquote", { class: "quote", text: `“${q}”` })),
+        documents.length
+          ? el("p", { class: "sources", dataset: { testid: "detail-documents" } }, documents.length > 1 ? "Stated in: " : "Source: ",
+               documents.map((d, i) => [i ? "; " : "", el("cite", { text: display(d) })]))
+          : el("p", { class: "sources", text: "Reference data (no report)." }),
+        cited.length ? el("p", { class: "sources" }, "Cites: ", cited.map((c, i) => [i ? "; " : "", el("cite", { text: c })])) : null,
+        cases.length ? el("p", { class: "sources" }, "About: ",
+                          cases.map((c, i) => [i ? ", " : "", el("a", { href: caseHref(c), text: this.network.nodes.has(c) ? this.label(c) : compact(c) })]))
+                     : null,
+        outcomes.length ? el("ul", { class: "detail-outcomes" }, outcomes.map((o) => el("li", { text: o }))) : null,
+      ];
+    },
+
+    kindBadges(e) {
+      return [
+        el("span", { class: `badge badge-link badge-${e.kind === "claim" ? "claim" : "structural"}`,
+                     text: e.kind === "claim" ? "claim" : "structural fact" }),
+        e.evidence ? el("span", { class: "badge badge-evidence", text: e.evidence }) : null,
+      ];
+    },
+
+    showEdge(index, depth) {
+      const e = this.network.edges[index];
+      if (!e) return;
+      details(
+        el("p", { class: "eyebrow", text: "Link" }),
+        el("h4", { class: "detail-title", dataset: { testid: "detail-title" } },
+          this.entityLink(e.source, depth), el("span", { class: "relation", text: e.relation }), this.entityLink(e.target, depth)),
+        el("p", { class: "detail-badges" }, this.kindBadges(e)),
+        this.provenance(e),
+        el("p", { class: "detail-back" }, el("button", { type: "button", class: "link-button",
+          onclick: () => { this.select(this.network.centre); this.showNode(this.network.centre, depth, false); },
+          text: `← all links of ${this.label(this.network.centre)}` })));
+    },
+
+    showNode(id, depth, chosen = true) {
+      const node = this.network.nodes.get(id);
+      if (!node) return;
+      const kind = node.kind || node.type || "other";
+      const links = this.network.edges.map((e, i) => ({ e, i })).filter(({ e }) => e.source === id || e.target === id)
+        .sort((a, b) => (a.e.kind === "claim") - (b.e.kind === "claim") || (b.e.evidence_rank || 0) - (a.e.evidence_rank || 0) ||
+                        a.e.relation.localeCompare(b.e.relation) || a.i - b.i);
+      const href = kind === "case" ? caseHref(id) : itemHref(id, kind);
+      const centre = id === this.network.centre;
+      details(
+        el("p", { class: "eyebrow" }, el("span", { class: "dot", "aria-hidden": "true", style: { backgroundColor: colour(kind) } }),
+           ` ${kind}${centre ? " · centre" : ""}`),
+        el("h4", { class: "detail-title", dataset: { testid: "detail-title" }, text: this.label(id) }),
+        el("p", { class: "muted iri", title: id, text: compact(id) }),
+        !centre && href ? el("p", {}, el("a", { href: kind === "case" ? href : `${href}?depth=${depth}`,
+                                                 text: kind === "case" ? "Open the case page" : `Explore ${this.label(id)}` })) : null,
+        centre && !chosen ? el("p", { class: "muted detail-hint", text: "Click a link or an entity in the picture for what the reports say about it." }) : null,
+        el("h5", { class: "detail-subhead", text: `${links.length} link${links.length === 1 ? "" : "s"} in this picture` }),
+        el("ul", { class: "detail-links" }, links.map(({ e, i }) => {
+          const out = e.source === id;
+          return el("li", { class: `detail-link detail-link-${e.kind === "claim" ? "claim" : "structural"}`, dataset: { testid: "detail-link" } },
+            el("div", { class: "detail-link-head" },
+              el("button", { type: "button", class: "link-button relation", title: "Show this link in the picture",
+                             onclick: () => { this.select(`e${i}`); this.showEdge(i, depth); } },
+                 out ? `${e.relation} →` : `← ${e.relation}`),
+              this.entityLink(out ? e.target : e.source, depth)),
+            el("p", { class: "detail-badges" }, this.kindBadges(e)),
+            this.provenance(e));
+        })));
     },
   };
 
-  function legend(kinds) {
+  /** Show ``children`` (elements, text, arrays, nulls: as el() takes them) in the network's details panel. */
+  function details(...children) {
+    const panel = $("graph-details");
+    panel.replaceChildren(el("div", { class: "detail" }, ...children));
+    panel.scrollTop = 0;
+  }
+
+  function legend(kinds, links) {
     const unique = [...new Set(kinds)].filter((k) => k !== "section");
     $("graph-legend").replaceChildren(...unique.map((kind) => {
       return el("li", {}, el("span", { class: "swatch", "aria-hidden": "true", style: { backgroundColor: colour(kind) } }), kind);
-    }));
+    }), ...(links ? [["structural", "structural fact"], ["claim", "claim (a report's assertion)"]].map(([kind, text]) =>
+      el("li", { class: "legend-link" }, el("span", { class: `line-swatch line-${kind}`, "aria-hidden": "true" }), text)) : []));
   }
 
   // ------------------------------------------------------------------------------------------ score charts
@@ -676,7 +981,7 @@
     term: null, depth: 1, entity: null, timer: null, active: -1, suggestions: [],
 
     async show(term, depth) {
-      if (depth) $("depth").value = String(Math.min(2, Math.max(1, depth)));
+      if (depth) $("depth").value = String(Math.min(MAX_DEPTH, Math.max(1, depth)));
       if (!term) {
         $("explore-result").hidden = this.term === null;
         if (this.term === null) $("search-input").focus();
