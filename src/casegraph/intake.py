@@ -142,6 +142,8 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 #: Files read, validated and written together; a SIGKILL loses at most the batch being written.
 BATCH_SIZE = 250
+#: Accepted submissions written between two flushes of the embedded store (see :meth:`Store.flush`).
+FLUSH_EVERY = 500
 #: Submissions per write transaction: RocksDB takes ~20k quads per transaction about twice as fast as 200k.
 WRITE_CHUNK = 25
 
@@ -215,6 +217,7 @@ class _Writer:
         self._failed = False
         self._error: BaseException | None = None
         self._write_error = False
+        self._written = 0
         self._queue: queue.Queue[_Chunk | None] = queue.Queue(maxsize=16)
         self._thread = threading.Thread(target=self._run, name="casegraph-writer", daemon=True)
         self._thread.start()
@@ -255,6 +258,12 @@ class _Writer:
                     continue
                 try:
                     _write(self.store, item[0])
+                    self._written += len(item[0])
+                    if self._written >= FLUSH_EVERY:  # keep memory flat over a long intake
+                        self._written = 0
+                        flush = getattr(self.store, "flush", None)
+                        if flush is not None:
+                            flush()
                     # the classes the reasoner fills (off-label use, ...) for these cases; a run killed
                     # between the two leaves the submission whole, and `casegraph reason` fills the rest
                     infer_for_submissions(self.store, [sub.graph for sub, _ in item[0]])

@@ -245,9 +245,16 @@ class Store:
     # -- writing ---------------------------------------------------------------------------------
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction. A committed transaction is in RocksDB's write-ahead log, so a
-        killed process keeps it; the store is flushed once, when it is closed (flushing after every
-        transaction made RocksDB compact continually, costing more CPU than the writes themselves)."""
+        killed process keeps it; it stays in memory until :meth:`flush` (flushing after every transaction
+        made RocksDB compact continually, costing more CPU than the writes themselves)."""
         self._store.extend(quads)
+
+    def flush(self) -> None:
+        """Write what is held in memory to disk. Intake calls it every few hundred cases: without it,
+        everything written since the store was opened stayed in memory (1.3 GB after 4,000 cases, and
+        growing; 0.47 GB and flat with it, at the same speed)."""
+        if not self.read_only:
+            self._store.flush()
 
     def remove(self, quads: Iterable[ox.Quad]) -> None:
         for quad in quads:
