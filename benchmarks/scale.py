@@ -54,6 +54,7 @@ sys.path.insert(0, str(ROOT))  # tests.support.virtuoso: the same private server
 TYPICAL = ROOT / "tests" / "data" / "omalizumab-ad.case.json"
 SEED, BULK_SEED = 7, 8
 QUERY_CAP = 120.0  # seconds: an rdflib query still running after this is stopped and shown as "> cap"
+LOAD_CHUNK = 250_000  # quads per bulk_load call
 SLOW = 2.0  # seconds: a query this slow is not warmed up, and its repeats stop once --query-cap s are spent
 
 
@@ -225,7 +226,10 @@ def worker_embedded(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     path = folder / "store"
     start = time.perf_counter()
     raw = ox.Store(str(path))
-    raw.bulk_load(path=args.dump, format=ox.RdfFormat.N_QUADS)
+    # in chunks: one bulk_load of the whole dump peaked at 1.7 GB for 10k cases; 250k-quad chunks at 0.37 GB,
+    # at the same speed (the loader's memory follows the chunk, not the store); chunks end at graph ends
+    for chunk in _chunks(Path(args.dump), LOAD_CHUNK):
+        raw.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)
     raw.optimize()
     load = time.perf_counter() - start
     del raw
@@ -248,6 +252,24 @@ def worker_embedded(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         result["queries"][q.name]["cli_s"] = casegraph_cli("query", q.name, "--store", str(path))
     result["peak_mb"] = peak_mb()
     return result
+
+
+def _chunks(dump: Path, lines: int) -> Any:
+    """The N-Quads dump about ``lines`` lines at a time, as bytes, each chunk ending where a named graph
+    does: every bulk_load gives the blank nodes it reads new names, so a blank node must not straddle two
+    chunks, and casegraph's blank nodes never leave their graph (the dump lists each graph's quads together)."""
+    block: list[bytes] = []
+    graph = b""
+    with dump.open("rb") as f:
+        for line in f:
+            here = line.rstrip()[:-1].rstrip().rsplit(b" ", 1)[-1]
+            if len(block) >= lines and here != graph:
+                yield b"".join(block)
+                block = []
+            block.append(line)
+            graph = here
+    if block:
+        yield b"".join(block)
 
 
 class _Timeout(Exception):
