@@ -277,6 +277,31 @@ def test_concomitant_medications_of_a_submitted_case(submitted: Path) -> None:
                     ("clobetasol for AD", "ongoing at start")}
 
 
+def test_off_label_use_of_a_submitted_case(submitted: Path, tmp_path: Path) -> None:
+    """A submitted case given omalizumab for atopic dermatitis: data/reference/indications.ttl records
+    omalizumab's approvals (asthma, nasal polyps, urticaria, food allergy), not atopic dermatitis, so intake
+    classifies the use as off-label and the query lists it; dupilumab's use for atopic dermatitis is approved."""
+    import json
+    import shutil
+
+    from casegraph.intake import submit
+
+    doc = json.loads((Path(__file__).parent / "data" / "scored.case.json").read_text())
+    doc["caseLabel"] = doc["label"] = "Off-label patient (test document)"
+    doc["treatments"][1]["drug"] = "omalizumab"
+    doc["treatments"][1]["label"] = "omalizumab for AD"
+    case = tmp_path / "off-label.case.json"
+    case.write_text(json.dumps(doc))
+    copy = tmp_path / "store"
+    shutil.copytree(submitted, copy)
+    with Store(copy) as store:
+        (outcome,) = submit(store, [case]).outcomes
+        assert outcome.status == "accepted", outcome
+        mine = {(r["drugLabel"], r["usedFor"]) for r in rows(store, "off-label-uses")
+                if r["caseLabel"] == "Off-label patient (test document)"}
+    assert mine == {("omalizumab", "atopic dermatitis")}
+
+
 def test_a_rebuild_keeps_a_submission_derived_once(submitted: Path, tmp_path: Path) -> None:
     """A rebuild derives the kept submission's offsets and time order into its own graph again, not also
     into the seed graph's: its score change is still one row."""
