@@ -61,16 +61,12 @@ def queries_cmd(fmt: str) -> None:
     """List the stored queries with their summary and parameters."""
     import json
 
-    from casegraph.queries import list_queries
+    from casegraph.queries import list_queries, query_catalogue
 
-    items = list_queries()
     if fmt == "json":
-        click.echo(json.dumps([
-            {"name": q.name, "summary": q.summary, "description": q.description, "tags": list(q.tags),
-             "parameters": [{"name": p.name, "type": p.type, "required": p.required, "default": p.default,
-                             "description": p.description} for p in q.parameters]}
-            for q in items], indent=2))
+        click.echo(json.dumps(query_catalogue(with_text=False), indent=2))
         return
+    items = list_queries()
     for q in items:
         click.echo(f"{q.name}\n    {q.summary}")
         for p in q.parameters:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import pyoxigraph as ox
 
 from casegraph.namespaces import curie
-from casegraph.protocol import json_term
+from casegraph.protocol import json_term, write_solutions
 from casegraph.queries import QueryResult
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json")
@@ -33,18 +31,9 @@ def to_sparql_json(result: QueryResult) -> str:
 
 
 def to_delimited(result: QueryResult, delimiter: str) -> str:
-    """SPARQL 1.1 CSV (plain values) or TSV (RDF term syntax) results."""
-    buf = io.StringIO()
-    if delimiter == ",":
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(result.variables)
-        for row in result.terms:
-            writer.writerow([row[v].value if v in row else "" for v in result.variables])
-        return buf.getvalue()
-    lines = ["\t".join("?" + v for v in result.variables)]
-    for row in result.terms:
-        lines.append("\t".join(str(row[v]) if v in row else "" for v in result.variables))
-    return "\n".join(lines) + "\n"
+    """SPARQL 1.1 CSV (plain values) or TSV (RDF term syntax) results, written as the server writes them."""
+    rows = [[row.get(v) for v in result.variables] for row in result.terms]
+    return write_solutions(result.variables, rows, "csv" if delimiter == "," else "tsv").decode()
 
 
 def cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:

@@ -99,12 +99,10 @@ def sparql(store: GraphStore, text: str, accept: str | None = None, fmt: str | N
     if hasattr(answer, "variables"):
         media = protocol.negotiate(accept, "select", fmt)
         result_fmt = protocol.RESULT_TYPES[media]
-        names = [v.value for v in answer.variables]
-        rows = [[solution[n] for n in names] for solution in itertools.islice(answer, cap + 1)]
-        cut = len(rows) > cap
+        names, rows, cut = _capped(answer, cap)
         if cut:
             headers["X-Casegraph-Truncated"] = "true"
-        body = protocol.write_solutions(names, rows[:cap], result_fmt, cap if cut else None)
+        body = protocol.write_solutions(names, rows, result_fmt, cap if cut else None)
         return Reply(200, protocol.RESULT_MEDIA[result_fmt], body, _timed(headers, start))
     media = protocol.negotiate(accept, "graph", fmt)
     triples = list(itertools.islice(answer, cap + 1))
@@ -112,6 +110,14 @@ def sparql(store: GraphStore, text: str, accept: str | None = None, fmt: str | N
         headers["X-Casegraph-Truncated"] = "true"
     body = protocol.write_graph(triples[:cap], media)
     return Reply(200, media if media != "text/plain" else "application/n-triples", body, _timed(headers, start))
+
+
+def _capped(answer: Any, cap: int) -> tuple[list[str], list[list[Any]], bool]:
+    """A SELECT's variables and at most ``cap`` rows (terms, ``None`` where unbound), and whether more came.
+    One row past the cap is read to know it, never the rest."""
+    names = [v.value for v in answer.variables]
+    rows = [[solution[n] for n in names] for solution in itertools.islice(answer, cap + 1)]
+    return names, rows[:cap], len(rows) > cap
 
 
 def _timed(headers: dict[str, str], start: float) -> dict[str, str]:
@@ -133,10 +139,7 @@ def stored(store: GraphStore, name: str, params: Mapping[str, str], fmt: str = "
         raise InputError(f"{query.path}: SPARQL {syntax_message(exc)}") from None
     if isinstance(answer, ox.QueryBoolean):
         return json_reply({"query": name, "boolean": bool(answer)})
-    names = [v.value for v in answer.variables]
-    rows = [[solution[n] for n in names] for solution in itertools.islice(answer, cap + 1)]
-    cut = len(rows) > cap
-    rows = rows[:cap]
+    names, rows, cut = _capped(answer, cap)
     elapsed = (time.perf_counter() - start) * 1000
     headers = {"X-Casegraph-Result-Limit": str(cap), "Server-Timing": f"query;dur={elapsed:.1f}"}
     if cut:

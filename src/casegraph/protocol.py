@@ -235,6 +235,6 @@ def write_graph(triples: Iterable[ox.Triple], media_type: str) -> bytes:
     from casegraph.namespaces import PREFIXES
 
     fmt = GRAPH_TYPES[media_type]
-    if fmt in (ox.RdfFormat.TURTLE,):
+    if fmt == ox.RdfFormat.TURTLE:
         return ox.serialize(triples, format=fmt, prefixes=PREFIXES) or b""
     return ox.serialize(triples, format=fmt) or b""

@@ -141,14 +141,14 @@ def list_queries(folder: Path | None = None) -> list[StoredQuery]:
     return [load_query(p) for p in sorted(folder.glob("*.rq"))]
 
 
-def query_catalogue() -> list[dict[str, Any]]:
-    """The stored queries as plain data (name, summary, description, tags, parameters, text): what the
-    web API lists and the query editor offers."""
+def query_catalogue(*, with_text: bool = True) -> list[dict[str, Any]]:
+    """The stored queries as plain data (name, summary, description, tags, parameters and, unless left out,
+    the text): what ``casegraph queries --format json`` prints, the web API lists and the editor offers."""
     return [{
         "name": q.name, "summary": q.summary, "description": q.description, "tags": list(q.tags),
         "parameters": [{"name": p.name, "type": p.type, "required": p.required, "default": p.default,
                         "description": p.description, "enum": list(p.enum)} for p in q.parameters],
-        "text": q.text,
+        **({"text": q.text} if with_text else {}),
     } for q in list_queries()]
 
 

@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casegraph import jobs, protocol
 from casegraph.jobs import Reply
+from casegraph.queries import query_catalogue
 from casegraph.workers import Busy, WorkerPool
 
 WEB = Path(__file__).parent / "web"
@@ -226,7 +227,11 @@ async def _run(request: Request, job: str, kwargs: Mapping[str, Any], *, adhoc: 
     try:
         return _response(await _backend(request).run(job, kwargs, adhoc=adhoc))
     except Busy as exc:
-        return _error(503, f"the server is busy: {exc}", {"Retry-After": "5"})
+        return _busy(exc)
+
+
+def _busy(exc: Exception) -> Response:
+    return _error(503, f"the server is busy: {exc}", {"Retry-After": "5"})
 
 
 # -- the SPARQL endpoint -----------------------------------------------------------------------------------
@@ -293,16 +298,12 @@ async def _update(request: Request, text: str) -> Response:
 
 # -- REST --------------------------------------------------------------------------------------------------
 async def list_stored(request: Request) -> Response:
-    from casegraph.queries import query_catalogue
-
-    return JSONResponse(query_catalogue())
+    return JSONResponse(request.app.state.catalogue)
 
 
 async def run_stored(request: Request) -> Response:
-    from casegraph.queries import list_queries
-
     name = request.path_params["name"]
-    names = [q.name for q in list_queries()]
+    names = [q["name"] for q in request.app.state.catalogue]
     if name not in names:
         return _error(404, f"no stored query {name!r}; the queries are: {', '.join(names)}")
     params = dict(request.query_params)
@@ -330,7 +331,7 @@ async def _cached(request: Request, what: tuple[Any, ...], job: str, kwargs: Map
         try:
             shared = _response(await asyncio.shield(pending[key]))
         except Exception as exc:  # the request computing it failed; say so rather than pile on
-            return _error(503, f"the server is busy: {exc}", {"Retry-After": "5"})
+            return _busy(exc)
         shared.headers["X-Casegraph-Cache"] = "hit"
         return shared
     future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
@@ -340,7 +341,7 @@ async def _cached(request: Request, what: tuple[Any, ...], job: str, kwargs: Map
     except Busy as exc:
         future.set_exception(exc)
         future.exception()  # retrieved: waiters, if any, get it too
-        return _error(503, f"the server is busy: {exc}", {"Retry-After": "5"})
+        return _busy(exc)
     except BaseException:
         future.cancel()
         raise
@@ -483,6 +484,7 @@ def create_app(settings: Settings, backend: Backend | None = None) -> Starlette:
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
+    app.state.catalogue = query_catalogue()  # the .rq files ship with the package: read once, not per request
     app.state.cache = OrderedDict()
     app.state.pending = {}
     app.state.on_ready = None

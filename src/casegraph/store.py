@@ -231,9 +231,8 @@ class Store:
 
     def close(self) -> None:
         """Flush and release the store (pyoxigraph releases its lock when the object is dropped)."""
-        if not self.read_only:
-            with suppress(OSError):
-                self._store.flush()
+        with suppress(OSError):
+            self.flush()
         del self._store
 
     def __enter__(self) -> Store:

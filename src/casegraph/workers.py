@@ -72,7 +72,6 @@ class _Worker:
         self.process = context.Process(target=worker_main, args=(child,), daemon=True, name="casegraph-query")
         self.process.start()
         child.close()
-        self.snapshot = ""
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
