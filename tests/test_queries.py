@@ -277,6 +277,15 @@ def test_concomitant_medications_of_a_submitted_case(submitted: Path) -> None:
                     ("clobetasol for AD", "ongoing at start")}
 
 
+def test_prior_treatments_of_a_submitted_case(submitted: Path) -> None:
+    """The document: ciclosporin stopped two months before dupilumab (only its end is placed, not its start)
+    and clobetasol ongoing when dupilumab was started, both for atopic dermatitis: both came before it."""
+    with Store(submitted) as store:
+        mine = {r["treatmentLabel"] for r in rows(store, "prior-treatments", biologic="dupilumab")
+                if r["caseLabel"] == "Scored patient (test document)"}
+    assert mine == {"ciclosporin for AD", "clobetasol for AD"}
+
+
 def test_off_label_use_of_a_submitted_case(submitted: Path, tmp_path: Path) -> None:
     """A submitted case given omalizumab for atopic dermatitis: data/reference/indications.ttl records
     omalizumab's approvals (asthma, nasal polyps, urticaria, food allergy), not atopic dermatitis, so intake
