@@ -286,6 +286,29 @@ def test_prior_treatments_of_a_submitted_case(submitted: Path) -> None:
     assert mine == {"ciclosporin for AD", "clobetasol for AD"}
 
 
+def test_cases_named_only_by_case_label_or_phenopacket_id_are_in_the_answers(submitted: Path, tmp_path: Path) -> None:
+    """A case document with a caseLabel and no label, and a GA4GH Phenopacket (its id is all it has for a
+    name), both given dupilumab: each case is listed by cases-by-drug under that name."""
+    import json
+    import shutil
+
+    from casegraph.intake import submit
+
+    data = Path(__file__).parent / "data"
+    doc = json.loads((data / "scored.case.json").read_text())
+    doc.pop("label", None)
+    doc["caseLabel"] = "Case named by caseLabel only (test document)"
+    case = tmp_path / "case-label-only.case.json"
+    case.write_text(json.dumps(doc))
+    copy = tmp_path / "store"
+    shutil.copytree(submitted, copy)
+    with Store(copy) as store:
+        outcomes = submit(store, [case, data / "omalizumab-ad.phenopacket.json"]).outcomes
+        assert [o.status for o in outcomes] == ["accepted", "accepted"], outcomes
+        names = {r["caseLabel"] for r in rows(store, "cases-by-drug", drug="dupilumab")}
+    assert {"Case named by caseLabel only (test document)", "omalizumab-triggered-ad-case"} <= names
+
+
 def test_off_label_use_of_a_submitted_case(submitted: Path, tmp_path: Path) -> None:
     """A submitted case given omalizumab for atopic dermatitis: data/reference/indications.ttl records
     omalizumab's approvals (asthma, nasal polyps, urticaria, food allergy), not atopic dermatitis, so intake

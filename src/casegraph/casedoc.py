@@ -260,6 +260,10 @@ def to_jsonld(data: dict[str, Any], base: str) -> tuple[dict[str, Any], dict[str
     for key in ("caseLabel", "label", "note", "quote"):
         if key in data:
             case[key] = data[key]
+    # the stored queries and the explorer name a case by its rdfs:label: without one it would be in the graph
+    # and in none of their answers
+    if "label" not in case and "caseLabel" in case:
+        case["label"] = case["caseLabel"]
     patient = b.node(data["patient"], ["patient"], "Patient")
     case["patient"] = {"id": patient["id"]}
     presentation: dict[str, Any] = {"label": "presentation", **data.get("presentation", {}),

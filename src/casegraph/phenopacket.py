@@ -247,7 +247,9 @@ def _source(m: _Mapper, data: dict[str, Any]) -> None:
     m.add(m.case, CG + "reportedIn", m.source)
     m.add(m.case, CG + "hasPatient", m.patient)
     if data.get("id"):
+        # the label too: the stored queries and the explorer name a case by its rdfs:label
         m.add(m.case, CG + "caseLabel", str(data["id"]))
+        m.add(m.case, RDFS_LABEL, str(data["id"]))
 
 
 def _subject(m: _Mapper, data: dict[str, Any]) -> None:
