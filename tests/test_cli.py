@@ -156,3 +156,27 @@ def test_the_api_names_are_the_functions_whatever_was_imported_first() -> None:
                            "print(all(callable(f) and not hasattr(f, '__path__') and type(f).__name__ != 'module' "
                            "for f in (explore, build, submit, Store)))")
     assert printed == "True", printed
+
+
+def test_a_store_built_from_other_inputs_is_named_with_the_fix(store_path: Path, tmp_path: Path) -> None:
+    """A store built by another casegraph (here: its recorded build fingerprint changed) lacks what the
+    installed rules derive, so its answers may be incomplete: every command says so, and how to rebuild it;
+    the store the installed casegraph built says nothing."""
+    import shutil
+
+    import pyoxigraph as ox
+
+    from casegraph.namespaces import META_GRAPH
+    from casegraph.store import FINGERPRINT, STORE_NODE, Store
+
+    result = CliRunner().invoke(main, ["query", "recommendations", "--store", str(store_path)])
+    assert result.exit_code == 0 and "warning" not in result.stderr
+    old = tmp_path / "old"
+    shutil.copytree(store_path, old)
+    with Store(old) as store:
+        store._store.remove(next(iter(store._store.quads_for_pattern(STORE_NODE, FINGERPRINT, None, None))))
+        store._store.add(ox.Quad(STORE_NODE, FINGERPRINT, ox.Literal("0" * 64), ox.NamedNode(META_GRAPH)))
+    result = CliRunner().invoke(main, ["query", "recommendations", "--store", str(old)])
+    assert result.exit_code == 0 and result.stdout.strip()
+    assert f"{old} was built from another version" in result.stderr
+    assert f"casegraph build --store {old}" in result.stderr

@@ -102,6 +102,17 @@ def fingerprint(files: list[Path] | None = None) -> str:
     return digest.hexdigest()
 
 
+def is_stale(store: GraphStore) -> bool:
+    """Whether ``store`` was built from other inputs than the installed ones (its build fingerprint differs).
+
+    A store built by an older casegraph lacks what newer rules derive and the stored queries now read (for
+    example ``cg:startedBeforeStartOf``): its answers are silently incomplete until it is built again, which
+    keeps the accepted submissions. A store never built is not stale, only empty.
+    """
+    stamp = store.fingerprint()
+    return stamp is not None and stamp != fingerprint(input_files())
+
+
 def case_graph_iri(path: Path) -> str:
     return CASES_GRAPH_PREFIX + path.stem
 

@@ -108,8 +108,24 @@ def open_graph(spec: StoreSpec | Path | None, *, build_if_missing: bool = True,
 
     if not isinstance(spec, StoreSpec):
         spec = StoreSpec(spec)
-    return open_backend(spec.path, spec.endpoint, spec.update_endpoint, build_if_missing=build_if_missing,
-                        progress=progress, require_built=require_built)
+    graph = open_backend(spec.path, spec.endpoint, spec.update_endpoint, build_if_missing=build_if_missing,
+                         progress=progress, require_built=require_built)
+    if require_built:
+        warn_if_stale(graph, spec)
+    return graph
+
+
+def warn_if_stale(graph: GraphStore, spec: StoreSpec) -> None:
+    """Say so when the store was built by another casegraph: answers would miss what newer rules derive."""
+    from casegraph.store import default_store_path, is_stale
+
+    if not is_stale(graph):
+        return
+    where = spec.endpoint or str(spec.path or default_store_path())
+    option = f" --endpoint {spec.endpoint}" if spec.endpoint else (f" --store {spec.path}" if spec.path else "")
+    click.echo(f"warning: {where} was built from another version of casegraph's ontology, data or rules; "
+               f"answers that rest on derived facts may be incomplete. Run 'casegraph build{option}' to "
+               "rebuild it (accepted submissions are kept).", err=True)
 
 
 def progress() -> Callable[[str], None]:

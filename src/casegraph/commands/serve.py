@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from casegraph.commands.common import StoreSpec, handle_errors, store_option
+from casegraph.commands.common import StoreSpec, handle_errors, store_option, warn_if_stale
 
 TOKEN_ENV = "CASEGRAPH_UPDATE_TOKEN"
 
@@ -71,6 +71,7 @@ def serve(host: str, port: int, store_path: StoreSpec, workers: int, timeout: fl
                         workers=workers, timeout=timeout, max_rows=max_rows, token=os.environ.get(TOKEN_ENV) or None)
     backend = make_backend(settings)
     backend.open()  # a store that cannot be opened is an error message and exit 3, before anything listens
+    warn_if_stale(backend.store, store_path)
     sock.listen(512)
     app = create_app(settings, backend)
 
