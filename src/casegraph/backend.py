@@ -73,6 +73,10 @@ class GraphStore(Protocol):
         """Run a SPARQL 1.1 Update request as one transaction."""
         ...
 
+    def flush(self) -> None:
+        """Write to disk what committed writes left in memory (a long intake calls it now and then)."""
+        ...
+
     def fingerprint(self) -> str | None:
         """The build fingerprint recorded in the meta graph, or ``None`` when the store was never built."""
         ...

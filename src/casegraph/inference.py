@@ -285,10 +285,10 @@ def marking_fingerprint(store: GraphStore) -> str | None:
     ontology, shapes, reference data and rules installed now are the ones it was built from. ``None`` (nothing
     can be marked, nothing is current) for a store never built or built from other inputs: the rules that
     run now are not the ones its marks vouch for."""
-    from casegraph.store import fingerprint, input_files  # late import: casegraph.store imports this module's users
+    from casegraph.store import installed_fingerprint  # late import: casegraph.store imports this module's users
 
     stamp = store.fingerprint()
-    return stamp if stamp is not None and stamp == fingerprint(input_files()) else None
+    return stamp if stamp is not None and stamp == installed_fingerprint() else None
 
 
 def mark_current(store: GraphStore, graphs: Sequence[str], fingerprint: str | None,

@@ -261,9 +261,7 @@ class _Writer:
                     self._written += len(item[0])
                     if self._written >= FLUSH_EVERY:  # keep memory flat over a long intake
                         self._written = 0
-                        flush = getattr(self.store, "flush", None)
-                        if flush is not None:
-                            flush()
+                        self.store.flush()
                     # the classes the reasoner fills (off-label use, ...) for these cases; a run killed
                     # between the two leaves the submission whole, and `casegraph reason` fills the rest
                     infer_for_submissions(self.store, [sub.graph for sub, _ in item[0]])

@@ -225,6 +225,9 @@ class RemoteStore:
         for q in self.quads(graph=graph):
             yield ox.Triple(q.subject, q.predicate, q.object)
 
+    def flush(self) -> None:
+        """Nothing to do: the server persists its own writes."""
+
     def close(self) -> None:
         """Nothing to release: every request is its own connection."""
 

@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +103,13 @@ def fingerprint(files: list[Path] | None = None) -> str:
     return digest.hexdigest()
 
 
+@cache
+def installed_fingerprint() -> str:
+    """The fingerprint of the installed build inputs, computed once per process (they ship with the
+    package): intake asks for it with every batch it classifies, and every command when it opens a store."""
+    return fingerprint(input_files())
+
+
 def is_stale(store: GraphStore) -> bool:
     """Whether ``store`` was built from other inputs than the installed ones (its build fingerprint differs).
 
@@ -110,7 +118,7 @@ def is_stale(store: GraphStore) -> bool:
     keeps the accepted submissions. A store never built is not stale, only empty.
     """
     stamp = store.fingerprint()
-    return stamp is not None and stamp != fingerprint(input_files())
+    return stamp is not None and stamp != installed_fingerprint()
 
 
 def case_graph_iri(path: Path) -> str:
@@ -297,7 +305,7 @@ def build(
     """
     say = progress or (lambda _msg: None)
     target = path if path is not None else default_store_path()
-    stamp = fingerprint(input_files())
+    stamp = installed_fingerprint()
     if not force and target.exists():
         with Store(target) as existing:
             if existing.fingerprint() == stamp:
@@ -332,7 +340,7 @@ def build_on_server(remote: RemoteStore, *, progress: Progress | None = None, va
     from casegraph.intake import submission_quads
 
     say = progress or (lambda _msg: None)
-    stamp = fingerprint(input_files())
+    stamp = installed_fingerprint()
     if not force and remote.fingerprint() == stamp:
         return BuildSummary(None, stamp, len(remote), remote.graphs(), rebuilt=False, location=remote.location)
     inputs = _read_inputs(say, validate)
